@@ -1,4 +1,245 @@
-#include <cli/cli.hpp>
+#include "cli/cli.hpp"
+
+#include "cli/credentials.hpp"
+
+#include <pinnipedci/credential.hpp>
+#include <pinnipedci/json.hpp>
+#include <pinnipedci/kubeconfig.hpp>
+#include <pinnipedci/login.hpp>
+#include <pinnipedci/version.hpp>
+#include <pinnipedci/whoami.hpp>
+
+#include <boost/program_options.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
 namespace pinnipedci::cli {
-int run(int, char**) { return 0; }
+namespace {
+
+namespace po = boost::program_options;
+
+const char* const k_usage = R"(pinniped-ci: log CI jobs into Pinniped-protected Kubernetes clusters without a browser.
+
+Usage:
+  pinniped-ci login oidc [flags]      kubectl exec plugin, flag-compatible with `pinniped login oidc`
+  pinniped-ci login static [flags]    kubectl exec plugin, flag-compatible with `pinniped login static`
+  pinniped-ci whoami [--kubeconfig F] [--context C] [-o text|json]
+                                      log in through a Pinniped kubeconfig and print the identity
+  pinniped-ci --version | --help
+
+Credentials (never on the command line):
+  PINNIPED_USERNAME                   the IDP account's username
+  PINNIPED_PASSWORD                   its password, or
+  PINNIPED_PASSWORD_FILE / --password-file FILE
+                                      a file holding the password (one trailing newline is ignored)
+Debugging: --debug or PINNIPED_DEBUG=true (secrets are never logged).
+Exit codes: 0 ok, 2 usage/config, 3 authentication rejected, 4 network/TLS, 5 server error,
+            6 verification failure, 7 session expired, 70 internal error.
+)";
+
+bool debug_from_env(const Env& env)
+{
+  return env.get("PINNIPED_DEBUG").value_or("") == "true";
+}
+
+Result<std::string> read_text_file(const std::string& path, const std::string& what)
+{
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return fail(ErrorKind::usage, "could not read " + what + " " + path + ": no such file or not readable");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+LoginContext make_context(Env& env, LogSink& log, CredentialSource* credentials)
+{
+  LoginContext ctx;
+  ctx.log = &log;
+  ctx.credentials = credentials;
+  ctx.flow_override = env.get("PINNIPED_UPSTREAM_IDENTITY_PROVIDER_FLOW");
+  ctx.notice = [&env](const std::string& text) { *env.err << text << std::flush; };
+  ctx.user_agent = std::string("pinniped-ci/") + k_version;
+  return ctx;
+}
+
+// Resolves the static token of `login static` (§1.4 errors).
+Result<Secret> static_token(const StaticLoginOptions& options, const Env& env)
+{
+  if (!options.token.empty() && !options.token_env.empty()) {
+    return fail(ErrorKind::usage, "only one of --token and --token-env can be specified");
+  }
+  if (!options.token.empty()) {
+    return Secret(options.token);
+  }
+  if (options.token_env.empty()) {
+    return fail(ErrorKind::usage, "one of --token or --token-env must be set");
+  }
+  auto value = env.get(options.token_env);
+  if (!value) {
+    return fail(ErrorKind::usage, "--token-env variable \"" + options.token_env + "\" is not set");
+  }
+  if (value->empty()) {
+    return fail(ErrorKind::usage, "--token-env variable \"" + options.token_env + "\" is empty");
+  }
+  return Secret(std::move(*value));
+}
+
+// Runs the login that a parsed exec-plugin command describes.
+Result<LoginOutcome> perform_login(const ParsedLogin& parsed, Env& env, LogSink& log)
+{
+  if (const auto* oidc = std::get_if<OidcLoginOptions>(&parsed.command)) {
+    EnvCredentialSource credentials(env, oidc->password_file);
+    LoginContext ctx = make_context(env, log, &credentials);
+    return login_oidc(*oidc, ctx);
+  }
+  const auto& options = std::get<StaticLoginOptions>(parsed.command);
+  PCI_TRY_ASSIGN(Secret token, static_token(options, env));
+  LoginContext ctx = make_context(env, log, nullptr);
+  return login_static(options, token, ctx);
+}
+
+int login_command(const std::vector<std::string>& args, Env& env)
+{
+  std::vector<std::string> login_args(args.begin(), args.end());
+  bool debug = debug_from_env(env);
+  auto parsed = parse_login_args(login_args);
+  if (!parsed) {
+    return report(parsed.error(), env, debug);
+  }
+  debug = debug || parsed->debug;
+  StreamLog log(*env.err, debug);
+  std::string api_version = k_exec_v1beta1;
+  if (auto info_text = env.non_empty("KUBERNETES_EXEC_INFO")) {
+    auto info = parse_exec_info(*info_text);
+    if (!info) {
+      return report(info.error(), env, debug);
+    }
+    api_version = info->api_version;
+  }
+  auto outcome = perform_login(*parsed, env, log);
+  if (!outcome) {
+    return report(outcome.error(), env, debug);
+  }
+  *env.out << exec_credential_json(outcome->credential, api_version) << std::flush;
+  return 0;
+}
+
+int whoami_command(const std::vector<std::string>& args, Env& env)
+{
+  std::string kubeconfig_path, context, output = "text", suffix = "pinniped.dev";
+  bool debug = debug_from_env(env);
+  po::options_description desc("whoami");
+  desc.add_options()("kubeconfig", po::value(&kubeconfig_path), "kubeconfig file")(
+    "context", po::value(&context), "context (default: current-context)")(
+    "kubeconfig-context", po::value(&context), "alias of --context")("output,o", po::value(&output), "text or json")(
+    "api-group-suffix", po::value(&suffix), "Concierge API group suffix")("debug", po::bool_switch(), "debug logs");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return report(Error(ErrorKind::usage, std::string("whoami: ") + e.what()), env, debug);
+  }
+  debug = debug || vm["debug"].as<bool>();
+  if (output != "text" && output != "json") {
+    return report(Error(ErrorKind::usage, "whoami: --output must be text or json"), env, debug);
+  }
+  if (kubeconfig_path.empty()) {
+    kubeconfig_path = env.non_empty("KUBECONFIG").value_or(env.non_empty("HOME").value_or("") + "/.kube/config");
+    if (auto colon = kubeconfig_path.find(':'); colon != std::string::npos) {
+      kubeconfig_path.resize(colon); // first file of a KUBECONFIG list
+    }
+  }
+  StreamLog log(*env.err, debug);
+  auto text = read_text_file(kubeconfig_path, "kubeconfig");
+  if (!text) {
+    return report(text.error(), env, debug);
+  }
+  auto pinniped = read_pinniped_context(*text, kubeconfig_path, context);
+  if (!pinniped) {
+    return report(pinniped.error(), env, debug);
+  }
+  auto outcome = perform_login(pinniped->login, env, log);
+  if (!outcome) {
+    return report(outcome.error(), env, debug);
+  }
+  auto who = pinnipedci::whoami(pinniped->context, outcome->credential, suffix, log);
+  if (!who) {
+    return report(who.error(), env, debug);
+  }
+  std::ostream& out = *env.out;
+  if (output == "json") {
+    out << "{\"kind\":\"WhoAmIRequest\",\"apiVersion\":" << json_quote("identity.concierge." + suffix + "/v1alpha1")
+        << ",\"cluster\":{\"name\":" << json_quote(who->cluster_name) << ",\"url\":" << json_quote(who->cluster_url)
+        << "},\"user\":{\"username\":" << json_quote(who->username) << ",\"groups\":[";
+    for (std::size_t i = 0; i < who->groups.size(); ++i) {
+      out << (i ? "," : "") << json_quote(who->groups[i]);
+    }
+    out << "]}}\n";
+  } else {
+    out << "Current cluster info:\n\nName: " << who->cluster_name << "\nURL: " << who->cluster_url
+        << "\n\nCurrent user info:\n\nUsername: " << who->username << "\nGroups: ";
+    for (std::size_t i = 0; i < who->groups.size(); ++i) {
+      out << (i ? ", " : "") << who->groups[i];
+    }
+    out << "\n";
+  }
+  out << std::flush;
+  return 0;
+}
+
+} // namespace
+
+void StreamLog::debug(std::string_view line)
+{
+  m_out << "pinniped-ci: debug: " << line << '\n' << std::flush;
+}
+
+void StreamLog::warning(std::string_view line)
+{
+  m_out << "pinniped-ci: warning: " << line << '\n' << std::flush;
+}
+
+int report(const Error& error, Env& env, bool debug)
+{
+  *env.err << "pinniped-ci: error: " << error.message() << '\n';
+  if (debug && !error.detail().empty()) {
+    *env.err << "pinniped-ci: debug: " << error.detail() << '\n';
+  }
+  *env.err << std::flush;
+  return exit_code(error.kind());
+}
+
+int run(const std::vector<std::string>& args_in, Env& env)
+{
+  std::vector<std::string> args = args_in;
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    (args.empty() ? *env.err : *env.out) << k_usage;
+    return args.empty() ? exit_code(ErrorKind::usage) : 0;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    *env.out << "pinniped-ci " << k_version << '\n';
+    return 0;
+  }
+  if (args[0] == "login") {
+    return login_command(args, env);
+  }
+  if (args[0] == "whoami") {
+    args.erase(args.begin());
+    return whoami_command(args, env);
+  }
+  return report(Error(ErrorKind::usage, "unknown command \"" + args[0] + "\"; run `pinniped-ci --help`"), env, false);
+}
+
+int run(int argc, char** argv)
+{
+  std::vector<std::string> args(argv + 1, argv + argc);
+  Env env = Env::from_process();
+  return run(args, env);
+}
+
 } // namespace pinnipedci::cli

@@ -1,0 +1,282 @@
+// Orchestrates `login oidc` and `login static` (pinniped-protocol.md §2, §4).
+#include <pinnipedci/login.hpp>
+
+#include "concierge/concierge.hpp"
+#include "crypto/crypto.hpp"
+#include "http/ca_bundle.hpp"
+#include "oidc/supervisor.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace pinnipedci {
+namespace {
+
+const char* const k_login_prefix = "could not complete Pinniped login";
+const char* const k_concierge_prefix = "could not complete Concierge credential exchange";
+
+bool contains(const std::vector<std::string>& items, const std::string& value)
+{
+  return std::find(items.begin(), items.end(), value) != items.end();
+}
+
+std::string quoted_list(std::vector<std::string> items)
+{
+  std::sort(items.begin(), items.end());
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out += (i ? ", " : "") + ("\"" + items[i] + "\"");
+  }
+  return out + "]";
+}
+
+struct FlowChoice
+{
+  std::string flow;        // always "cli_password" when this returns successfully
+  std::string idp_name;
+  std::string idp_type;
+};
+
+// §2.6, with one deliberate difference: pinniped-ci never opens a browser, so when no flow is given
+// it uses cli_password (Pinniped would pick the browser flow or the IDP's first listed flow).
+Result<FlowChoice> choose_flow(oidc::Supervisor& supervisor, const OidcLoginOptions& options,
+                               const std::string& requested_flow)
+{
+  const std::string browser_hint =
+    "pinniped-ci logs in without a browser: use --upstream-identity-provider-flow=cli_password (or set "
+    "PINNIPED_UPSTREAM_IDENTITY_PROVIDER_FLOW=cli_password)";
+  if (requested_flow == "browser_authcode") {
+    return fail(ErrorKind::usage, "the browser_authcode flow needs a browser; " + browser_hint);
+  }
+  FlowChoice choice{"cli_password", options.upstream_idp_name, options.upstream_idp_type};
+  if (options.upstream_idp_name.empty()) {
+    return choice;
+  }
+  const std::string& name = options.upstream_idp_name;
+  const std::string& type = options.upstream_idp_type;
+  if (supervisor.provider().idp_discovery_endpoint.empty()) {
+    return fail(ErrorKind::usage, "upstream identity provider name \"" + name +
+                                    "\" was specified, but OIDC issuer \"" + supervisor.provider().issuer +
+                                    "\" does not offer Pinniped-style IDP discovery, so it does not appear to be a "
+                                    "Pinniped Supervisor; specifying an upstream identity provider name is only meant "
+                                    "to be used with Pinniped Supervisors");
+  }
+  PCI_TRY_ASSIGN(oidc::IdpDiscovery idps, supervisor.discover_idps());
+  if (!idps.supported_types.empty() && !contains(idps.supported_types, type)) {
+    return fail(ErrorKind::usage, "unable to find upstream identity provider with type \"" + type +
+                                    "\", this Pinniped Supervisor supports IDP types " +
+                                    quoted_list(idps.supported_types));
+  }
+  const oidc::UpstreamIdp* found = nullptr;
+  for (const auto& idp : idps.providers) {
+    if (idp.name == name && idp.type == type && (requested_flow.empty() || contains(idp.flows, requested_flow))) {
+      found = &idp;
+      break;
+    }
+  }
+  if (found == nullptr) {
+    std::string message = "unable to find upstream identity provider with name \"" + name + "\" and type \"" + type + "\"";
+    if (!requested_flow.empty()) {
+      message += " and flow \"" + requested_flow + "\"";
+    }
+    return fail(ErrorKind::usage, message + ". Found these providers: " + idps.raw_providers_json);
+  }
+  if (found->flows.empty()) {
+    return fail(ErrorKind::usage, "unable to infer flow for upstream identity provider with name \"" + name +
+                                    "\" and type \"" + type +
+                                    "\" because there were no flows discovered for that provider");
+  }
+  if (!contains(found->flows, "cli_password")) {
+    return fail(ErrorKind::usage, "upstream identity provider \"" + name + "\" of type \"" + type +
+                                    "\" does not offer the cli_password flow; a CI login needs an LDAP or Active "
+                                    "Directory provider, or an OIDC provider with allowPasswordGrant: true");
+  }
+  return choice;
+}
+
+Result<TokenSet> password_login(oidc::Supervisor& supervisor, const OidcLoginOptions& options,
+                                const std::vector<std::string>& scopes, const std::string& requested_flow,
+                                LoginContext& ctx, bool* credentials_missing)
+{
+  PCI_TRY_ASSIGN(FlowChoice choice, choose_flow(supervisor, options, requested_flow));
+  if (!choice.idp_name.empty() && ctx.notice) {
+    ctx.notice("\nLog in to " + choice.idp_name + "\n\n");
+  }
+  *credentials_missing = true;
+  PCI_TRY_ASSIGN(std::string username, ctx.credentials->username());
+  PCI_TRY_ASSIGN(Secret password, ctx.credentials->password());
+  *credentials_missing = false;
+
+  oidc::AuthorizeParams params;
+  params.client_id = options.client_id;
+  params.scopes = scopes;
+  params.redirect_uri = "http://127.0.0.1:" + std::to_string(options.listen_port) + "/callback";
+  PCI_TRY_ASSIGN(params.state, ctx.random_hex(16));
+  PCI_TRY_ASSIGN(params.nonce, ctx.random_hex(16));
+  PCI_TRY_ASSIGN(std::string verifier, ctx.random_hex(32));
+  params.code_challenge = crypto::pkce_challenge_s256(verifier);
+  params.idp_name = choice.idp_name;
+  params.idp_type = choice.idp_type;
+  PCI_TRY_ASSIGN(Secret code, supervisor.authorize_password(params, username, password));
+  return supervisor.redeem_code(code, verifier, params.redirect_uri, params.nonce, ctx.now());
+}
+
+Identity identity_of(const jose::Jwt& jwt)
+{
+  Identity id;
+  id.username = jwt.username.value_or("");
+  id.groups = jwt.groups;
+  id.subject = jwt.sub;
+  return id;
+}
+
+} // namespace
+
+void complete_defaults(LoginContext& context)
+{
+  if (!context.now) {
+    context.now = [] {
+      return static_cast<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    };
+  }
+  if (!context.random_hex) {
+    context.random_hex = [](std::size_t n) { return crypto::random_hex(n); };
+  }
+}
+
+Result<LoginOutcome> login_oidc(const OidcLoginOptions& options, LoginContext& ctx, const std::optional<TokenSet>& cached)
+{
+  complete_defaults(ctx);
+  LogSink& log = *ctx.log;
+  auto login_error = [](const Error& e) { return tl::unexpected(e.with_context(k_login_prefix)); };
+
+  std::string flow = options.upstream_idp_flow;
+  std::string flow_source = "--upstream-identity-provider-flow";
+  if (ctx.flow_override) {
+    flow = *ctx.flow_override;
+    flow_source = "PINNIPED_UPSTREAM_IDENTITY_PROVIDER_FLOW";
+  }
+  if (!flow.empty() && flow != "cli_password" && flow != "browser_authcode") {
+    return login_error(Error(ErrorKind::usage, "WithLoginFlow error: loginFlow '" + flow + "' from '" + flow_source +
+                                                 "' must be 'cli_password' or 'browser_authcode'"));
+  }
+  if (auto valid = validate_concierge(options.concierge); !valid) {
+    return tl::unexpected(valid.error());
+  }
+  std::vector<std::string> scopes = options.scopes;
+  std::sort(scopes.begin(), scopes.end());
+
+  http::TlsConfig tls;
+  {
+    auto pool = http::merge_ca_bundles(options.ca_bundle_paths, options.ca_bundle_data);
+    if (!pool) {
+      return login_error(pool.error());
+    }
+    tls.ca_pem = std::move(*pool);
+  }
+  http::Client client(log, ctx.user_agent);
+  oidc::Supervisor supervisor(client, log, tls, options.issuer, options.client_id);
+  PCI_DEBUG(log, "Performing OIDC login issuer=" + options.issuer + " client id=" + options.client_id);
+
+  const std::int64_t now = ctx.now();
+  LoginOutcome outcome;
+  std::optional<TokenSet> tokens;
+  bool refresh_failed = false;
+  if (cached) {
+    bool usable = !options.request_audience.empty()
+                    ? (!cached->access_token.empty() && cached->access_token_expiry > now + 10)
+                    : (!cached->id_token.empty() && cached->id_token_expiry > now + 600);
+    if (usable) {
+      PCI_DEBUG(log, "Found unexpired cached Supervisor tokens");
+      tokens = *cached;
+    } else if (!cached->refresh_token.empty()) {
+      if (auto d = supervisor.discover(); !d) {
+        return login_error(d.error());
+      }
+      PCI_DEBUG(log, "Refreshing cached Supervisor tokens");
+      auto refreshed = supervisor.refresh(cached->refresh_token, now);
+      if (refreshed) {
+        tokens = std::move(*refreshed);
+      } else if (refreshed.error().kind() == ErrorKind::verification) {
+        return login_error(refreshed.error());
+      } else {
+        PCI_DEBUG(log, "Pinniped: Refresh failed. " + refreshed.error().message());
+        refresh_failed = true;
+      }
+    }
+  }
+  if (!tokens) {
+    if (auto d = supervisor.discover(); !d) {
+      return login_error(d.error());
+    }
+    bool credentials_missing = false;
+    auto fresh = password_login(supervisor, options, scopes, flow, ctx, &credentials_missing);
+    if (!fresh) {
+      if (refresh_failed && credentials_missing) {
+        return fail(ErrorKind::expired, "the job session expired (the refresh token was rejected) and no password is "
+                                        "available to log in again; re-run the login step with the credentials");
+      }
+      return login_error(fresh.error());
+    }
+    tokens = std::move(*fresh);
+    outcome.used_password = true;
+  }
+
+  Secret credential_token = tokens->id_token;
+  std::int64_t credential_expiry = tokens->id_token_expiry;
+  if (!options.request_audience.empty()) {
+    if (auto d = supervisor.discover(); !d) {
+      return login_error(d.error());
+    }
+    auto exchanged = supervisor.exchange(tokens->access_token, options.request_audience, now);
+    if (!exchanged) {
+      return login_error(exchanged.error());
+    }
+    credential_token = std::move(exchanged->first);
+    credential_expiry = exchanged->second.exp.value_or(0);
+    outcome.identity = identity_of(exchanged->second);
+  } else {
+    auto claims = jose::decode_unverified(tokens->id_token.reveal());
+    if (claims) {
+      outcome.identity = identity_of(*claims);
+    }
+  }
+
+  if (options.concierge.enabled) {
+    auto credential = concierge::exchange(client, options.concierge, credential_token);
+    if (!credential) {
+      return tl::unexpected(credential.error().with_context(k_concierge_prefix));
+    }
+    outcome.credential = std::move(*credential);
+  } else {
+    outcome.credential.token = credential_token;
+    outcome.credential.expiration = credential_expiry;
+  }
+  PCI_DEBUG(log, "HTTP requests: " + std::to_string(client.stats().requests) +
+                   ", new connections: " + std::to_string(client.stats().new_connections));
+  outcome.tokens = std::move(tokens);
+  return outcome;
+}
+
+Result<LoginOutcome> login_static(const StaticLoginOptions& options, const Secret& token, LoginContext& ctx)
+{
+  complete_defaults(ctx);
+  if (auto valid = validate_concierge(options.concierge); !valid) {
+    return tl::unexpected(valid.error());
+  }
+  LoginOutcome outcome;
+  if (!options.concierge.enabled) {
+    outcome.credential.token = token;
+    return outcome;
+  }
+  http::Client client(*ctx.log, ctx.user_agent);
+  auto credential = concierge::exchange(client, options.concierge, token);
+  if (!credential) {
+    return tl::unexpected(credential.error().with_context(k_concierge_prefix));
+  }
+  outcome.credential = std::move(*credential);
+  return outcome;
+}
+
+} // namespace pinnipedci
