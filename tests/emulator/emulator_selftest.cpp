@@ -1,0 +1,3 @@
+#include "emulator.hpp"
+#include <gtest/gtest.h>
+TEST(Emulator, Placeholder) { SUCCEED(); }
