@@ -628,6 +628,7 @@ void Emulator::start()
   for (auto* server : {m.supervisor.get(), m.api.get()}) {
     // Bounds how long stop() waits for an idle keep-alive connection.
     server->set_keep_alive_timeout(1);
+    server->set_tcp_nodelay(true); // httplib writes headers and body separately: avoid Nagle stalls
     server->set_read_timeout(10);
     server->set_write_timeout(10);
   }

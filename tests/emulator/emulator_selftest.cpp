@@ -146,6 +146,7 @@ protected:
   {
     auto c = std::make_unique<httplib::SSLClient>("127.0.0.1", port_of(m_emu->supervisor_url()));
     c->set_ca_cert_store(store_from_pem(m_emu->supervisor_ca_pem()));
+    c->set_tcp_nodelay(true);
     c->set_url_encode(false); // send our form-encoded query verbatim (httplib would turn '+' into %2B)
     c->enable_server_certificate_verification(true);
     return c;
@@ -168,6 +169,7 @@ protected:
       BIO_free(kb);
     }
     c->set_ca_cert_store(store_from_pem(m_emu->api_ca_pem()));
+    c->set_tcp_nodelay(true);
     c->enable_server_certificate_verification(true);
     return c;
   }
