@@ -106,6 +106,9 @@ Result<TokenSet> password_login(oidc::Supervisor& supervisor, const OidcLoginOpt
   PCI_TRY_ASSIGN(std::string username, ctx.credentials->username());
   PCI_TRY_ASSIGN(Secret password, ctx.credentials->password());
   *credentials_missing = false;
+  if (ctx.on_secret) {
+    ctx.on_secret(password);
+  }
 
   oidc::AuthorizeParams params;
   params.client_id = options.client_id;
@@ -145,43 +148,93 @@ void complete_defaults(LoginContext& context)
   }
 }
 
-Result<LoginOutcome> login_oidc(const OidcLoginOptions& options, LoginContext& ctx, const std::optional<TokenSet>& cached)
+struct OidcLogin::Impl
 {
-  complete_defaults(ctx);
-  LogSink& log = *ctx.log;
-  auto login_error = [](const Error& e) { return tl::unexpected(e.with_context(k_login_prefix)); };
-
-  std::string flow = options.upstream_idp_flow;
-  std::string flow_source = "--upstream-identity-provider-flow";
-  if (ctx.flow_override) {
-    flow = *ctx.flow_override;
-    flow_source = "PINNIPED_UPSTREAM_IDENTITY_PROVIDER_FLOW";
-  }
-  if (!flow.empty() && flow != "cli_password" && flow != "browser_authcode") {
-    return login_error(Error(ErrorKind::usage, "WithLoginFlow error: loginFlow '" + flow + "' from '" + flow_source +
-                                                 "' must be 'cli_password' or 'browser_authcode'"));
-  }
-  if (auto valid = validate_concierge(options.concierge); !valid) {
-    return tl::unexpected(valid.error());
-  }
-  std::vector<std::string> scopes = options.scopes;
-  std::sort(scopes.begin(), scopes.end());
-
-  http::TlsConfig tls;
+  Impl(const OidcLoginOptions& o, LoginContext& c)
+    : options(o), ctx(c), client(*c.log, c.user_agent)
   {
+  }
+
+  // Flow, Concierge parameters, scopes and CA pool; done once.
+  Result<void> prepare()
+  {
+    if (supervisor) {
+      return {};
+    }
+    flow = options.upstream_idp_flow;
+    std::string flow_source = "--upstream-identity-provider-flow";
+    if (ctx.flow_override) {
+      flow = *ctx.flow_override;
+      flow_source = "PINNIPED_UPSTREAM_IDENTITY_PROVIDER_FLOW";
+    }
+    if (!flow.empty() && flow != "cli_password" && flow != "browser_authcode") {
+      return fail(ErrorKind::usage, std::string(k_login_prefix) + ": WithLoginFlow error: loginFlow '" + flow +
+                                      "' from '" + flow_source + "' must be 'cli_password' or 'browser_authcode'");
+    }
+    PCI_TRY(validate_concierge(options.concierge));
+    scopes = options.scopes;
+    std::sort(scopes.begin(), scopes.end());
+    http::TlsConfig tls;
     auto pool = http::merge_ca_bundles(options.ca_bundle_paths, options.ca_bundle_data);
     if (!pool) {
-      return login_error(pool.error());
+      return tl::unexpected(pool.error().with_context(k_login_prefix));
     }
     tls.ca_pem = std::move(*pool);
+    supervisor.emplace(client, *ctx.log, std::move(tls), options.issuer, options.client_id);
+    return {};
   }
-  http::Client client(log, ctx.user_agent);
-  oidc::Supervisor supervisor(client, log, tls, options.issuer, options.client_id);
+
+  Result<void> discover()
+  {
+    if (auto d = supervisor->discover(); !d) {
+      return tl::unexpected(d.error().with_context(k_login_prefix));
+    }
+    return {};
+  }
+
+  void reveal_to_masker(const TokenSet& tokens) const
+  {
+    if (ctx.on_secret) {
+      ctx.on_secret(tokens.access_token);
+      ctx.on_secret(tokens.id_token);
+      if (!tokens.refresh_token.empty()) {
+        ctx.on_secret(tokens.refresh_token);
+      }
+    }
+  }
+
+  const OidcLoginOptions& options;
+  LoginContext& ctx;
+  http::Client client;
+  std::optional<oidc::Supervisor> supervisor;
+  std::string flow;
+  std::vector<std::string> scopes;
+};
+
+OidcLogin::OidcLogin(const OidcLoginOptions& options, LoginContext& context)
+{
+  complete_defaults(context);
+  m_impl = std::make_unique<Impl>(options, context);
+}
+
+OidcLogin::~OidcLogin() = default;
+
+std::pair<int, int> OidcLogin::http_stats() const
+{
+  return {m_impl->client.stats().requests, m_impl->client.stats().new_connections};
+}
+
+Result<OidcLogin::Tokens> OidcLogin::supervisor_tokens(const std::optional<TokenSet>& cached)
+{
+  Impl& m = *m_impl;
+  PCI_TRY(m.prepare());
+  LogSink& log = *m.ctx.log;
+  const OidcLoginOptions& options = m.options;
+  auto login_error = [](const Error& e) { return tl::unexpected(e.with_context(k_login_prefix)); };
   PCI_DEBUG(log, "Performing OIDC login issuer=" + options.issuer + " client id=" + options.client_id);
 
-  const std::int64_t now = ctx.now();
-  LoginOutcome outcome;
-  std::optional<TokenSet> tokens;
+  const std::int64_t now = m.ctx.now();
+  Tokens out;
   bool refresh_failed = false;
   if (cached) {
     bool usable = !options.request_audience.empty()
@@ -189,73 +242,93 @@ Result<LoginOutcome> login_oidc(const OidcLoginOptions& options, LoginContext& c
                     : (!cached->id_token.empty() && cached->id_token_expiry > now + 600);
     if (usable) {
       PCI_DEBUG(log, "Found unexpired cached Supervisor tokens");
-      tokens = *cached;
-    } else if (!cached->refresh_token.empty()) {
-      if (auto d = supervisor.discover(); !d) {
-        return login_error(d.error());
-      }
+      out.tokens = *cached;
+      return out;
+    }
+    if (!cached->refresh_token.empty()) {
+      PCI_TRY(m.discover());
       PCI_DEBUG(log, "Refreshing cached Supervisor tokens");
-      auto refreshed = supervisor.refresh(cached->refresh_token, now);
+      auto refreshed = m.supervisor->refresh(cached->refresh_token, now);
       if (refreshed) {
-        tokens = std::move(*refreshed);
-      } else if (refreshed.error().kind() == ErrorKind::verification) {
+        m.reveal_to_masker(*refreshed);
+        out.tokens = std::move(*refreshed);
+        out.refreshed = true;
+        return out;
+      }
+      if (refreshed.error().kind() == ErrorKind::verification) {
         return login_error(refreshed.error());
-      } else {
-        PCI_DEBUG(log, "Pinniped: Refresh failed. " + refreshed.error().message());
-        refresh_failed = true;
       }
+      PCI_DEBUG(log, "Pinniped: Refresh failed. " + refreshed.error().message());
+      refresh_failed = true;
     }
   }
-  if (!tokens) {
-    if (auto d = supervisor.discover(); !d) {
-      return login_error(d.error());
+  PCI_TRY(m.discover());
+  bool credentials_missing = false;
+  auto fresh = password_login(*m.supervisor, options, m.scopes, m.flow, m.ctx, &credentials_missing);
+  if (!fresh) {
+    if (refresh_failed && credentials_missing) {
+      return fail(ErrorKind::expired, "the job session expired (the refresh token was rejected) and no password is "
+                                      "available to log in again; re-run the login step with the credentials");
     }
-    bool credentials_missing = false;
-    auto fresh = password_login(supervisor, options, scopes, flow, ctx, &credentials_missing);
-    if (!fresh) {
-      if (refresh_failed && credentials_missing) {
-        return fail(ErrorKind::expired, "the job session expired (the refresh token was rejected) and no password is "
-                                        "available to log in again; re-run the login step with the credentials");
-      }
-      return login_error(fresh.error());
-    }
-    tokens = std::move(*fresh);
-    outcome.used_password = true;
+    return login_error(fresh.error());
   }
+  m.reveal_to_masker(*fresh);
+  out.tokens = std::move(*fresh);
+  out.used_password = true;
+  return out;
+}
 
-  Secret credential_token = tokens->id_token;
-  std::int64_t credential_expiry = tokens->id_token_expiry;
+Result<LoginOutcome> OidcLogin::cluster_credential(const TokenSet& tokens)
+{
+  Impl& m = *m_impl;
+  PCI_TRY(m.prepare());
+  const OidcLoginOptions& options = m.options;
+  LoginOutcome outcome;
+  Secret credential_token = tokens.id_token;
+  std::int64_t credential_expiry = tokens.id_token_expiry;
   if (!options.request_audience.empty()) {
-    if (auto d = supervisor.discover(); !d) {
-      return login_error(d.error());
-    }
-    auto exchanged = supervisor.exchange(tokens->access_token, options.request_audience, now);
+    PCI_TRY(m.discover());
+    auto exchanged = m.supervisor->exchange(tokens.access_token, options.request_audience, m.ctx.now());
     if (!exchanged) {
-      return login_error(exchanged.error());
+      return tl::unexpected(exchanged.error().with_context(k_login_prefix));
     }
     credential_token = std::move(exchanged->first);
     credential_expiry = exchanged->second.exp.value_or(0);
     outcome.identity = identity_of(exchanged->second);
-  } else {
-    auto claims = jose::decode_unverified(tokens->id_token.reveal());
-    if (claims) {
-      outcome.identity = identity_of(*claims);
+    if (m.ctx.on_secret) {
+      m.ctx.on_secret(credential_token);
     }
+  } else if (auto claims = jose::decode_unverified(tokens.id_token.reveal())) {
+    outcome.identity = identity_of(*claims);
   }
-
   if (options.concierge.enabled) {
-    auto credential = concierge::exchange(client, options.concierge, credential_token);
+    auto credential = concierge::exchange(m.client, options.concierge, credential_token);
     if (!credential) {
       return tl::unexpected(credential.error().with_context(k_concierge_prefix));
     }
     outcome.credential = std::move(*credential);
+    if (m.ctx.on_secret) {
+      m.ctx.on_secret(outcome.credential.client_key_data);
+      if (!outcome.credential.token.empty()) {
+        m.ctx.on_secret(outcome.credential.token);
+      }
+    }
   } else {
     outcome.credential.token = credential_token;
     outcome.credential.expiration = credential_expiry;
   }
-  PCI_DEBUG(log, "HTTP requests: " + std::to_string(client.stats().requests) +
-                   ", new connections: " + std::to_string(client.stats().new_connections));
-  outcome.tokens = std::move(tokens);
+  PCI_DEBUG(*m.ctx.log, "HTTP requests: " + std::to_string(m.client.stats().requests) +
+                          ", new connections: " + std::to_string(m.client.stats().new_connections));
+  outcome.tokens = tokens;
+  return outcome;
+}
+
+Result<LoginOutcome> login_oidc(const OidcLoginOptions& options, LoginContext& ctx, const std::optional<TokenSet>& cached)
+{
+  OidcLogin login(options, ctx);
+  PCI_TRY_ASSIGN(OidcLogin::Tokens tokens, login.supervisor_tokens(cached));
+  PCI_TRY_ASSIGN(LoginOutcome outcome, login.cluster_credential(tokens.tokens));
+  outcome.used_password = tokens.used_password;
   return outcome;
 }
 
@@ -276,6 +349,9 @@ Result<LoginOutcome> login_static(const StaticLoginOptions& options, const Secre
     return tl::unexpected(credential.error().with_context(k_concierge_prefix));
   }
   outcome.credential = std::move(*credential);
+  if (ctx.on_secret) {
+    ctx.on_secret(outcome.credential.client_key_data);
+  }
   return outcome;
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pinnipedci {
@@ -42,6 +43,9 @@ struct LoginContext
   std::function<void(const std::string&)> notice;
   // User-Agent header.
   std::string user_agent = "pinniped-ci";
+  // Called with every secret as soon as it is known (password, tokens, client keys), before
+  // anything could print it: CI front ends register it with their log masking.
+  std::function<void(const Secret&)> on_secret;
 };
 
 // Supervisor tokens after a password login or refresh (what the session cache stores).
@@ -72,7 +76,38 @@ struct LoginOutcome
   bool used_password = false;               // false when a refresh token sufficed
 };
 
-// Performs `login oidc`. When `cached` holds a refresh token, a refresh is tried first (failures of
+// `login oidc` in two phases, so callers can hold the session-cache lock only around the first and
+// reuse one connection pool for both:
+//   1. supervisor_tokens(): cached tokens if still usable (§2.2), else a refresh, else the password
+//      login (discovery, IDP discovery, authorize, code redemption, ID-token validation);
+//   2. cluster_credential(): RFC 8693 exchange (with --request-audience) and the Concierge
+//      TokenCredentialRequest (with --enable-concierge), or the ID token itself.
+class OidcLogin
+{
+public:
+  // Validates the options (flow, Concierge parameters, CA bundles) lazily on first use.
+  OidcLogin(const OidcLoginOptions& options, LoginContext& context);
+  ~OidcLogin();
+  OidcLogin(const OidcLogin&) = delete;
+  OidcLogin& operator=(const OidcLogin&) = delete;
+
+  struct Tokens
+  {
+    TokenSet tokens;
+    bool used_password = false;
+    bool refreshed = false;
+  };
+  Result<Tokens> supervisor_tokens(const std::optional<TokenSet>& cached);
+  Result<LoginOutcome> cluster_credential(const TokenSet& tokens);
+  // Requests sent and connections opened so far (for --debug and benchmarks).
+  std::pair<int, int> http_stats() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+// Performs `login oidc` (both phases). When `cached` holds a refresh token, a refresh is tried first (failures of
 // the HTTP exchange fall back to the password flow, as in Pinniped; validation failures are fatal).
 Result<LoginOutcome> login_oidc(const OidcLoginOptions& options, LoginContext& context,
                                 const std::optional<TokenSet>& cached = std::nullopt);
