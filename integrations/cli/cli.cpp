@@ -1,6 +1,6 @@
 #include "cli/cli.hpp"
 
-#include "cli/credentials.hpp"
+#include "cli/exec_plugin.hpp"
 
 #include <pinnipedci/credential.hpp>
 #include <pinnipedci/json.hpp>
@@ -53,79 +53,6 @@ Result<std::string> read_text_file(const std::string& path, const std::string& w
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-LoginContext make_context(Env& env, LogSink& log, CredentialSource* credentials)
-{
-  LoginContext ctx;
-  ctx.log = &log;
-  ctx.credentials = credentials;
-  ctx.flow_override = env.get("PINNIPED_UPSTREAM_IDENTITY_PROVIDER_FLOW");
-  ctx.notice = [&env](const std::string& text) { *env.err << text << std::flush; };
-  ctx.user_agent = std::string("pinniped-ci/") + k_version;
-  return ctx;
-}
-
-// Resolves the static token of `login static` (§1.4 errors).
-Result<Secret> static_token(const StaticLoginOptions& options, const Env& env)
-{
-  if (!options.token.empty() && !options.token_env.empty()) {
-    return fail(ErrorKind::usage, "only one of --token and --token-env can be specified");
-  }
-  if (!options.token.empty()) {
-    return Secret(options.token);
-  }
-  if (options.token_env.empty()) {
-    return fail(ErrorKind::usage, "one of --token or --token-env must be set");
-  }
-  auto value = env.get(options.token_env);
-  if (!value) {
-    return fail(ErrorKind::usage, "--token-env variable \"" + options.token_env + "\" is not set");
-  }
-  if (value->empty()) {
-    return fail(ErrorKind::usage, "--token-env variable \"" + options.token_env + "\" is empty");
-  }
-  return Secret(std::move(*value));
-}
-
-// Runs the login that a parsed exec-plugin command describes.
-Result<LoginOutcome> perform_login(const ParsedLogin& parsed, Env& env, LogSink& log)
-{
-  if (const auto* oidc = std::get_if<OidcLoginOptions>(&parsed.command)) {
-    EnvCredentialSource credentials(env, oidc->password_file);
-    LoginContext ctx = make_context(env, log, &credentials);
-    return login_oidc(*oidc, ctx);
-  }
-  const auto& options = std::get<StaticLoginOptions>(parsed.command);
-  PCI_TRY_ASSIGN(Secret token, static_token(options, env));
-  LoginContext ctx = make_context(env, log, nullptr);
-  return login_static(options, token, ctx);
-}
-
-int login_command(const std::vector<std::string>& args, Env& env)
-{
-  std::vector<std::string> login_args(args.begin(), args.end());
-  bool debug = debug_from_env(env);
-  auto parsed = parse_login_args(login_args);
-  if (!parsed) {
-    return report(parsed.error(), env, debug);
-  }
-  debug = debug || parsed->debug;
-  StreamLog log(*env.err, debug);
-  std::string api_version = k_exec_v1beta1;
-  if (auto info_text = env.non_empty("KUBERNETES_EXEC_INFO")) {
-    auto info = parse_exec_info(*info_text);
-    if (!info) {
-      return report(info.error(), env, debug);
-    }
-    api_version = info->api_version;
-  }
-  auto outcome = perform_login(*parsed, env, log);
-  if (!outcome) {
-    return report(outcome.error(), env, debug);
-  }
-  *env.out << exec_credential_json(outcome->credential, api_version) << std::flush;
-  return 0;
 }
 
 int whoami_command(const std::vector<std::string>& args, Env& env)
@@ -226,7 +153,7 @@ int run(const std::vector<std::string>& args_in, Env& env)
     return 0;
   }
   if (args[0] == "login") {
-    return login_command(args, env);
+    return run_exec_plugin(args, env);
   }
   if (args[0] == "whoami") {
     args.erase(args.begin());

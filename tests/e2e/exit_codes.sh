@@ -9,6 +9,7 @@ base=(login oidc "--issuer=$sup_ISSUER" "--ca-bundle-data=$sup_CA" --upstream-id
 
 code() { # code LABEL EXPECTED MESSAGE cmd...
   local label=$1 expected=$2 message=$3; shift 3
+  fresh_cache "$label"
   run_capture "$label" "$@"
   expect_rc "$expected" "$label" "$label"
   expect_in "$message" "$T/$label.err"

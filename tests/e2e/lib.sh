@@ -9,6 +9,7 @@ KUBECTL=${KUBECTL:-$(command -v kubectl || true)}
 [ -n "$KUBECTL" ] || { echo "kubectl not found (install kubectl or kubernetes-client)" >&2; exit 1; }
 
 T=$(mktemp -d)
+export XDG_CONFIG_HOME="$T/config" # caches of this scenario only
 chmod 700 "$T"
 EMULATOR_PIDS=()
 BOT_PASSWORD="e2e-bot-pw-$RANDOM$RANDOM"
@@ -22,6 +23,9 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
+
+# fresh_cache LABEL: the following logins start from empty caches.
+fresh_cache() { export XDG_CONFIG_HOME="$T/config-$1"; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }

@@ -62,6 +62,9 @@ struct ParsedLogin
 {
   LoginCommand command;
   bool debug = false;
+  // pinniped-ci extension --credential-min-validity=SECONDS: cached credentials closer than this
+  // to their expiry are not served (default 30).
+  int credential_min_validity = 30;
 };
 Result<ParsedLogin> parse_login_args(const std::vector<std::string>& args);
 

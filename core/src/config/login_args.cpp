@@ -190,6 +190,8 @@ Result<ParsedLogin> parse_login_args(const std::vector<std::string>& args)
   ParsedLogin parsed;
   FlagSet flags;
   flags.add_bool("debug", parsed.debug);
+  flags.add("credential-min-validity", FlagType::integer,
+            [&parsed](const std::string& v) { parsed.credential_min_validity = std::stoi(v); });
   if (args[1] == "oidc") {
     OidcLoginOptions o;
     flags.add_string("issuer", o.issuer);
