@@ -4,9 +4,10 @@
 
 #include <openssl/ssl.h>
 
+#include <signal.h>
 #include <sys/socket.h>
 
-#include <csignal>
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <stdexcept>
@@ -81,6 +82,41 @@ const char* reason_phrase(int status)
   case 504: return "Timeout";
   default: return "InternalError";
   }
+}
+
+// Request line, headers (minus httplib's pseudo-headers) and body.
+std::string raw_request(const httplib::Request& req)
+{
+  std::string raw = req.method + " " + req.target + " " + req.version + "\r\n";
+  for (const auto& [name, value] : req.headers) {
+    if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" || name == "LOCAL_PORT") {
+      continue;
+    }
+    raw += name + ": " + value + "\r\n";
+  }
+  return raw + "\r\n" + req.body;
+}
+
+// One JSON-lines record: everything except `raw` (which may hold secrets).
+std::string log_line(const LoggedRequest& e)
+{
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  jkey(w, "seq");
+  w.Uint64(e.seq);
+  jkv(w, "time", rfc3339(e.time));
+  jkv(w, "server", e.server);
+  jkv(w, "method", e.method);
+  jkv(w, "path", e.path);
+  jkv(w, "kind", e.kind);
+  jkey(w, "status");
+  w.Int(e.status);
+  jkv(w, "client_auth", e.client_auth);
+  jkv(w, "user", e.user);
+  jkv(w, "fault", e.fault);
+  w.EndObject();
+  return std::string(buf.GetString()) + "\n";
 }
 
 void faults_json(JsonWriter& w, const Faults& f)
@@ -324,6 +360,11 @@ httplib::Server::Handler Emulator::Impl::wrap(httplib::Server::Handler handler, 
 {
   return [this, handler = std::move(handler), kubernetes_style](const httplib::Request& req, httplib::Response& res) {
     current_note() = {};
+    current_note().raw = raw_request(req);
+    // httplib gzips application/json and text/* bodies whenever the client accepts gzip; the real
+    // Supervisor and kube-apiserver (for small bodies) never do, so hide the header from httplib.
+    // The Request is a non-const local of httplib's process_request(), so this is well defined.
+    const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
     if (!apply_faults(req, res, kubernetes_style)) {
       handler(req, res);
     }
@@ -387,6 +428,7 @@ void Emulator::Impl::record(const char* server, const httplib::Request& req, con
   }
   const bool is_api = std::string_view(server) == "api";
   LoggedRequest entry;
+  entry.time = now_seconds();
   entry.server = server;
   entry.method = req.method;
   entry.path = req.path;
@@ -403,36 +445,12 @@ void Emulator::Impl::record(const char* server, const httplib::Request& req, con
   }
   entry.user = note.user;
   entry.fault = note.fault;
-  entry.raw = req.method + " " + req.target + " " + req.version + "\r\n";
-  for (const auto& [name, value] : req.headers) {
-    if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" || name == "LOCAL_PORT") {
-      continue;
-    }
-    entry.raw += name + ": " + value + "\r\n";
-  }
-  entry.raw += "\r\n" + req.body;
+  entry.raw = note.raw.empty() ? raw_request(req) : std::move(note.raw);
 
   const std::lock_guard lock(mu);
   entry.seq = next_seq++;
   if (log_file.is_open()) {
-    rapidjson::StringBuffer buf;
-    JsonWriter w(buf);
-    w.StartObject();
-    jkey(w, "seq");
-    w.Uint64(entry.seq);
-    jkv(w, "time", rfc3339(now_seconds()));
-    jkv(w, "server", entry.server);
-    jkv(w, "method", entry.method);
-    jkv(w, "path", entry.path);
-    jkv(w, "kind", entry.kind);
-    jkey(w, "status");
-    w.Int(entry.status);
-    jkv(w, "client_auth", entry.client_auth);
-    jkv(w, "user", entry.user);
-    jkv(w, "fault", entry.fault);
-    w.EndObject();
-    log_file << buf.GetString() << '\n';
-    log_file.flush();
+    log_file << log_line(entry) << std::flush;
   }
   log.push_back(std::move(entry));
 }
@@ -442,23 +460,7 @@ std::string Emulator::Impl::log_jsonl() const
   const std::lock_guard lock(mu);
   std::string out;
   for (const auto& e : log) {
-    rapidjson::StringBuffer buf;
-    JsonWriter w(buf);
-    w.StartObject();
-    jkey(w, "seq");
-    w.Uint64(e.seq);
-    jkv(w, "server", e.server);
-    jkv(w, "method", e.method);
-    jkv(w, "path", e.path);
-    jkv(w, "kind", e.kind);
-    jkey(w, "status");
-    w.Int(e.status);
-    jkv(w, "client_auth", e.client_auth);
-    jkv(w, "user", e.user);
-    jkv(w, "fault", e.fault);
-    w.EndObject();
-    out += buf.GetString();
-    out += '\n';
+    out += log_line(e);
   }
   return out;
 }

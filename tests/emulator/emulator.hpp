@@ -14,6 +14,7 @@
 // in-memory LoggedRequest::raw field (for wire-level assertions) carries raw bytes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -134,6 +135,7 @@ struct KubeconfigOptions
 struct LoggedRequest
 {
   std::uint64_t seq = 0;
+  std::int64_t time = 0;   // unix seconds
   std::string server;      // "supervisor" or "api"
   std::string method;
   std::string path;        // without the query
@@ -173,6 +175,7 @@ public:
   std::string admin_url() const;          // api_url() + "/_emulator"
   const EmulatorConfig& config() const noexcept;
 
+  // Call after start() (it embeds the ports and CA).
   std::string kubeconfig_yaml(const KubeconfigOptions& options = {}) const;
 
   std::vector<LoggedRequest> requests() const;

@@ -66,6 +66,7 @@ struct RequestNote
 {
   std::string user;
   std::string fault;
+  std::string raw; // captured before the handler runs
 };
 RequestNote& current_note();
 

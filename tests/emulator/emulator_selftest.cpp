@@ -137,14 +137,35 @@ protected:
 
   void start(EmulatorConfig cfg)
   {
+    m_supervisor.reset();
+    m_api.reset();
     m_emu.reset();
     m_emu = std::make_unique<Emulator>(std::move(cfg));
     m_emu->start();
   }
 
-  std::unique_ptr<httplib::SSLClient> supervisor() const
+  // Cached keep-alive clients: httplib's SSLClient also loads the system trust store on first use,
+  // which costs tens of milliseconds per client.
+  httplib::SSLClient* supervisor()
+  {
+    if (!m_supervisor) {
+      m_supervisor = new_supervisor_client();
+    }
+    return m_supervisor.get();
+  }
+
+  httplib::SSLClient* api()
+  {
+    if (!m_api) {
+      m_api = api_client();
+    }
+    return m_api.get();
+  }
+
+  std::unique_ptr<httplib::SSLClient> new_supervisor_client() const
   {
     auto c = std::make_unique<httplib::SSLClient>("127.0.0.1", port_of(m_emu->supervisor_url()));
+    c->set_keep_alive(true);
     c->set_ca_cert_store(store_from_pem(m_emu->supervisor_ca_pem()));
     c->set_tcp_nodelay(true);
     c->set_url_encode(false); // send our form-encoded query verbatim (httplib would turn '+' into %2B)
@@ -152,7 +173,7 @@ protected:
     return c;
   }
 
-  std::unique_ptr<httplib::SSLClient> api(const std::string& cert_pem = {}, const std::string& key_pem = {}) const
+  std::unique_ptr<httplib::SSLClient> api_client(const std::string& cert_pem = {}, const std::string& key_pem = {}) const
   {
     std::unique_ptr<httplib::SSLClient> c;
     if (cert_pem.empty()) {
@@ -168,6 +189,7 @@ protected:
       BIO_free(cb);
       BIO_free(kb);
     }
+    c->set_keep_alive(true);
     c->set_ca_cert_store(store_from_pem(m_emu->api_ca_pem()));
     c->set_tcp_nodelay(true);
     c->enable_server_certificate_verification(true);
@@ -192,13 +214,13 @@ protected:
   }
 
   httplib::Result authorize(const AuthorizeParams& p = {}, const std::string& user = "ci-bot",
-                            const std::string& password = k_password) const
+                            const std::string& password = k_password)
   {
     return supervisor()->Get(path("/oauth2/authorize?" + authorize_query(p)).c_str(),
                              {{"Pinniped-Username", user}, {"Pinniped-Password", password}});
   }
 
-  std::string raw_authorize(const AuthorizeParams& p, const std::string& password) const
+  std::string raw_authorize(const AuthorizeParams& p, const std::string& password)
   {
     return raw_https(port_of(m_emu->supervisor_url()), m_emu->supervisor_ca_pem(),
                      "GET " + path("/oauth2/authorize?" + authorize_query(p)) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -206,7 +228,7 @@ protected:
                          + "\r\nConnection: close\r\n\r\n");
   }
 
-  std::string code(const AuthorizeParams& p = {}) const
+  std::string code(const AuthorizeParams& p = {})
   {
     auto res = authorize(p);
     EXPECT_TRUE(res);
@@ -217,7 +239,7 @@ protected:
     return query_of(res->get_header_value("Location"))["code"];
   }
 
-  httplib::Result token(const std::string& body, bool basic = true) const
+  httplib::Result token(const std::string& body, bool basic = true)
   {
     httplib::Headers headers;
     if (basic) {
@@ -226,7 +248,7 @@ protected:
     return supervisor()->Post(path("/oauth2/token").c_str(), headers, body, "application/x-www-form-urlencoded");
   }
 
-  httplib::Result redeem(const std::string& c, bool basic = true) const
+  httplib::Result redeem(const std::string& c, bool basic = true)
   {
     std::string body = d::form_encode({{"code", c}, {"code_verifier", k_verifier},
                                        {"grant_type", "authorization_code"}, {"redirect_uri", k_redirect}});
@@ -237,7 +259,7 @@ protected:
   }
 
   // Full login: returns the token response JSON.
-  rapidjson::Document login() const
+  rapidjson::Document login()
   {
     auto res = redeem(code());
     EXPECT_TRUE(res);
@@ -246,7 +268,7 @@ protected:
   }
 
   httplib::Result exchange(const std::vector<std::pair<std::string, std::string>>& overrides,
-                           const std::string& access_token) const
+                           const std::string& access_token)
   {
     std::map<std::string, std::string> params = {
         {"audience", "workload-cluster-1"},
@@ -267,7 +289,7 @@ protected:
     return token(d::form_encode(v), false);
   }
 
-  std::string exchanged_jwt() const
+  std::string exchanged_jwt()
   {
     const auto tokens = login();
     auto res = exchange({}, tokens["access_token"].GetString());
@@ -276,7 +298,7 @@ protected:
   }
 
   httplib::Result tcr(const std::string& token_value, const std::string& kind = "JWTAuthenticator",
-                      const std::string& name = "supervisor-jwt", const std::string& suffix = "pinniped.dev") const
+                      const std::string& name = "supervisor-jwt", const std::string& suffix = "pinniped.dev")
   {
     rapidjson::StringBuffer buf;
     d::JsonWriter w(buf);
@@ -299,6 +321,8 @@ protected:
   }
 
   std::unique_ptr<Emulator> m_emu;
+  std::unique_ptr<httplib::SSLClient> m_supervisor;
+  std::unique_ptr<httplib::SSLClient> m_api;
 };
 
 void expect_redirect_error(const httplib::Result& res, const std::string& error, const std::string& description)
@@ -359,6 +383,17 @@ TEST_F(EmulatorTest, DiscoveryDocumentMatchesSupervisor)
   EXPECT_EQ(post->status, 405);
   EXPECT_EQ(post->body, "Method not allowed (try GET)");
   EXPECT_EQ(m_emu->count("discovery"), 2U);
+}
+
+TEST_F(EmulatorTest, ResponsesAreNeverCompressed)
+{
+  const std::string raw = raw_https(port_of(m_emu->supervisor_url()), m_emu->supervisor_ca_pem(),
+                                    "GET /issuer/jwks.json HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n"
+                                    "Connection: close\r\n\r\n");
+  EXPECT_EQ(raw.rfind("HTTP/1.1 200 OK\r\n", 0), 0U);
+  EXPECT_EQ(header_of(raw, "Content-Encoding"), "");
+  EXPECT_NE(raw.find("\r\n\r\n{\"keys\":["), std::string::npos) << raw;
+  EXPECT_NE(m_emu->requests().back().raw.find("Accept-Encoding: gzip\r\n"), std::string::npos);
 }
 
 TEST_F(EmulatorTest, IdpDiscoverySortsAndListsFlowsPerType)
@@ -736,14 +771,14 @@ TEST_F(EmulatorTest, TokenCredentialRequestIssuesClientCertificate)
   EXPECT_EQ(m_emu->requests().back().kind, "tcr");
 
   // The certificate authenticates to the API server.
-  auto who = api(cert_pem, key_pem)->Post("/apis/identity.concierge.pinniped.dev/v1alpha1/whoamirequests",
+  auto who = api_client(cert_pem, key_pem)->Post("/apis/identity.concierge.pinniped.dev/v1alpha1/whoamirequests",
                                           R"({"kind":"WhoAmIRequest"})", "application/json");
   ASSERT_TRUE(who);
   EXPECT_EQ(who->status, 201);
   EXPECT_EQ(who->body,
             R"({"kind":"WhoAmIRequest","apiVersion":"identity.concierge.pinniped.dev/v1alpha1","metadata":{"creationTimestamp":null},)"
             R"("spec":{},"status":{"kubernetesUserInfo":{"user":{"username":"ci-bot","groups":["ci-robots","deployers","system:authenticated"]}}}})");
-  auto ssr = api(cert_pem, key_pem)->Post("/apis/authentication.k8s.io/v1/selfsubjectreviews", "{}", "application/json");
+  auto ssr = api_client(cert_pem, key_pem)->Post("/apis/authentication.k8s.io/v1/selfsubjectreviews", "{}", "application/json");
   EXPECT_EQ(ssr->status, 201);
   EXPECT_EQ(ssr->body,
             R"({"kind":"SelfSubjectReview","apiVersion":"authentication.k8s.io/v1","metadata":{"creationTimestamp":null},)"
@@ -908,11 +943,13 @@ TEST_F(EmulatorTest, AdminEndpointsAndJsonLinesLog)
 
   auto listed = api()->Get("/_emulator/requests");
   EXPECT_EQ(listed->status, 200);
+  m_supervisor.reset(); // an idle keep-alive connection would delay stop() by the 1 s keep-alive timeout
+  m_api.reset();
   m_emu->stop();
   std::ifstream in(log_path);
   std::stringstream file;
   file << in.rdbuf();
-  EXPECT_EQ(file.str(), listed->body + "");
+  EXPECT_EQ(file.str(), listed->body);
   int lines = 0;
   int authorizations = 0;
   int refreshes = 0;

@@ -620,6 +620,7 @@ void Emulator::Impl::install_supervisor(httplib::Server& server)
           return token_error(res, 400, "invalid_grant",
                              std::string(k_desc_invalid_grant) + " The refresh token is invalid, used or expired.");
         }
+        current_note().user = it->second.session.username;
         if (it->second.revoked) {
           return token_error(res, 401, "error", "Error during upstream refresh. Upstream refresh failed.");
         }
