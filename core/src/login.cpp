@@ -219,6 +219,13 @@ OidcLogin::OidcLogin(const OidcLoginOptions& options, LoginContext& context)
 
 OidcLogin::~OidcLogin() = default;
 
+void OidcLogin::share_discovery(const OidcLogin& other)
+{
+  if (m_impl->prepare() && other.m_impl->supervisor) {
+    m_impl->supervisor->adopt_discovery(*other.m_impl->supervisor);
+  }
+}
+
 std::pair<int, int> OidcLogin::http_stats() const
 {
   return {m_impl->client.stats().requests, m_impl->client.stats().new_connections};

@@ -1,6 +1,7 @@
 #include "cli/cli.hpp"
 
 #include "cli/exec_plugin.hpp"
+#include "cli/job_command.hpp"
 
 #include <pinnipedci/credential.hpp>
 #include <pinnipedci/json.hpp>
@@ -25,6 +26,11 @@ const char* const k_usage = R"(pinniped-ci: log CI jobs into Pinniped-protected 
 Usage:
   pinniped-ci login oidc [flags]      kubectl exec plugin, flag-compatible with `pinniped login oidc`
   pinniped-ci login static [flags]    kubectl exec plugin, flag-compatible with `pinniped login static`
+  pinniped-ci login --kubeconfig F [--kubeconfig F2 | --kubeconfig-data D]... [--context C | --all-contexts]
+                    [--job-dir D] [--format json|env|kubeconfig] [--static] [--password-stdin]
+                                      job-level login: one login for many clusters; writes a job
+                                      kubeconfig whose users need no password for the rest of the job
+  pinniped-ci logout --job-dir D      remove the job directory (kubeconfig, caches, locks)
   pinniped-ci whoami [--kubeconfig F] [--context C] [-o text|json]
                                       log in through a Pinniped kubeconfig and print the identity
   pinniped-ci --version | --help
@@ -153,7 +159,13 @@ int run(const std::vector<std::string>& args_in, Env& env)
     return 0;
   }
   if (args[0] == "login") {
-    return run_exec_plugin(args, env);
+    if (args.size() > 1 && (args[1] == "oidc" || args[1] == "static")) {
+      return run_exec_plugin(args, env);
+    }
+    return run_job_login({args.begin() + 1, args.end()}, env);
+  }
+  if (args[0] == "logout") {
+    return run_job_logout({args.begin() + 1, args.end()}, env);
   }
   if (args[0] == "whoami") {
     args.erase(args.begin());

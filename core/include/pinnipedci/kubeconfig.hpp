@@ -51,6 +51,10 @@ Result<KubeconfigContext> read_kubeconfig_context(const std::string& yaml_text, 
 Result<std::vector<std::string>> list_kubeconfig_contexts(const std::string& yaml_text,
                                                           const std::string& source);
 
+// Splits kubeconfig data given inline: one or more YAML documents ("---" separated), or the same
+// base64-encoded. Errors (ErrorKind::usage) name `source`.
+Result<std::vector<std::string>> split_kubeconfig_data(const std::string& data, const std::string& source);
+
 // A context whose user runs `<anything> login oidc|static ...`, parsed into typed options.
 struct PinnipedContext
 {

@@ -99,6 +99,8 @@ public:
   };
   Result<Tokens> supervisor_tokens(const std::optional<TokenSet>& cached);
   Result<LoginOutcome> cluster_credential(const TokenSet& tokens);
+  // Reuses the discovery document and JWKS another login of the same issuer already fetched.
+  void share_discovery(const OidcLogin& other);
   // Requests sent and connections opened so far (for --debug and benchmarks).
   std::pair<int, int> http_stats() const;
 

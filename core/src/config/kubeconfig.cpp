@@ -1,5 +1,6 @@
 #include <pinnipedci/kubeconfig.hpp>
 
+#include "crypto/crypto.hpp"
 #include "json/json_util.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -201,6 +202,41 @@ Result<KubeconfigContext> read_kubeconfig_context(const std::string& yaml_text, 
   } catch (const YAML::Exception& e) {
     return bad(source, wanted, "invalid structure at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
+}
+
+Result<std::vector<std::string>> split_kubeconfig_data(const std::string& data, const std::string& source)
+{
+  std::string text = data;
+  auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) {
+    return fail(ErrorKind::usage, "kubeconfig " + source + " is empty");
+  }
+  // Base64 has neither ':' nor a line starting with "---"; YAML kubeconfigs always have ':'.
+  if (text.find(':') == std::string::npos) {
+    auto decoded = crypto::base64_decode(text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1));
+    if (!decoded) {
+      return fail(ErrorKind::usage, "kubeconfig " + source + " is neither YAML nor base64-encoded YAML");
+    }
+    text = std::move(*decoded);
+  }
+  std::vector<std::string> documents;
+  try {
+    for (const auto& doc : YAML::LoadAll(text)) {
+      if (doc.IsNull()) {
+        continue;
+      }
+      YAML::Emitter out;
+      out << doc;
+      documents.emplace_back(out.c_str());
+    }
+  } catch (const YAML::Exception& e) {
+    return fail(ErrorKind::usage, "kubeconfig " + source + ": invalid YAML at line " +
+                                    std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (documents.empty()) {
+    return fail(ErrorKind::usage, "kubeconfig " + source + " holds no YAML document");
+  }
+  return documents;
 }
 
 Result<PinnipedContext> read_pinniped_context(const std::string& yaml_text, const std::string& source,

@@ -15,6 +15,58 @@ void global_init_once()
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// One share handle per process: DNS cache, TLS sessions and the connection pool are shared by
+// every Client, including Clients on other threads (concurrent cluster logins), so a job login
+// resumes TLS sessions and reuses idle connections instead of opening new ones.
+class SharedState
+{
+public:
+  SharedState() : m_share(curl_share_init())
+  {
+    if (m_share != nullptr) {
+      curl_share_setopt(m_share, CURLSHOPT_LOCKFUNC, &SharedState::lock);
+      curl_share_setopt(m_share, CURLSHOPT_UNLOCKFUNC, &SharedState::unlock);
+      curl_share_setopt(m_share, CURLSHOPT_USERDATA, this);
+      curl_share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+      curl_share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+      curl_share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    }
+  }
+  ~SharedState()
+  {
+    if (m_share != nullptr) {
+      curl_share_cleanup(m_share);
+    }
+  }
+  SharedState(const SharedState&) = delete;
+  SharedState& operator=(const SharedState&) = delete;
+  CURLSH* handle() const noexcept { return m_share; }
+
+private:
+  static void lock(CURL*, curl_lock_data data, curl_lock_access, void* user)
+  {
+    static_cast<SharedState*>(user)->m_mutexes[index(data)].lock();
+  }
+  static void unlock(CURL*, curl_lock_data data, void* user)
+  {
+    static_cast<SharedState*>(user)->m_mutexes[index(data)].unlock();
+  }
+  static std::size_t index(curl_lock_data data)
+  {
+    auto i = static_cast<std::size_t>(data);
+    return i < k_slots ? i : 0;
+  }
+  static constexpr std::size_t k_slots = CURL_LOCK_DATA_LAST;
+  CURLSH* m_share;
+  std::mutex m_mutexes[k_slots];
+};
+
+CURLSH* shared_handle()
+{
+  static SharedState state;
+  return state.handle();
+}
+
 std::string lower(std::string s)
 {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -116,6 +168,7 @@ struct Client::Impl
 Client::Client(LogSink& log, std::string user_agent) : m_impl(std::make_unique<Impl>(Impl{log, std::move(user_agent), nullptr, Stats{}}))
 {
   global_init_once();
+  shared_handle();
   m_impl->curl = curl_easy_init();
 }
 
@@ -138,6 +191,7 @@ Result<Response> Client::send(const Request& request)
     return fail(ErrorKind::internal, "could not initialise libcurl");
   }
   curl_easy_reset(curl); // keeps the connection cache
+  curl_easy_setopt(curl, CURLOPT_SHARE, shared_handle());
   Response response;
   char error_buffer[CURL_ERROR_SIZE] = {0};
   curl_slist* headers = nullptr;

@@ -207,6 +207,18 @@ Result<http::Response> Supervisor::get_with_retries(const std::string& url, std:
   }
 }
 
+void Supervisor::adopt_discovery(const Supervisor& other)
+{
+  if (other.m_issuer != m_issuer || !other.m_discovered) {
+    return;
+  }
+  m_provider = other.m_provider;
+  m_discovered = true;
+  if (other.m_jwks) {
+    m_jwks = other.m_jwks;
+  }
+}
+
 Result<void> Supervisor::discover()
 {
   if (m_discovered) {

@@ -65,6 +65,9 @@ public:
   Supervisor(http::Client& client, LogSink& log, http::TlsConfig tls, std::string issuer, std::string client_id);
 
   Result<void> discover();
+  // Takes over discovery and JWKS from another Supervisor object for the same issuer, so
+  // concurrent cluster logins do not repeat them.
+  void adopt_discovery(const Supervisor& other);
   const Provider& provider() const noexcept { return m_provider; }
   bool discovered() const noexcept { return m_discovered; }
   Result<IdpDiscovery> discover_idps();
