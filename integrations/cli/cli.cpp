@@ -2,6 +2,7 @@
 
 #include "cli/exec_plugin.hpp"
 #include "cli/job_command.hpp"
+#include "github/github_adapter.hpp"
 
 #include <pinnipedci/credential.hpp>
 #include <pinnipedci/json.hpp>
@@ -33,6 +34,8 @@ Usage:
   pinniped-ci logout --job-dir D      remove the job directory (kubeconfig, caches, locks)
   pinniped-ci whoami [--kubeconfig F] [--context C] [-o text|json]
                                       log in through a Pinniped kubeconfig and print the identity
+  pinniped-ci github [--post]         GitHub Actions step (actions/login): inputs from INPUT_*,
+                                      outputs to GITHUB_OUTPUT/GITHUB_ENV; --post removes the job dir
   pinniped-ci --version | --help
 
 Credentials (never on the command line):
@@ -166,6 +169,9 @@ int run(const std::vector<std::string>& args_in, Env& env)
   }
   if (args[0] == "logout") {
     return run_job_logout({args.begin() + 1, args.end()}, env);
+  }
+  if (args[0] == "github") {
+    return github::run({args.begin() + 1, args.end()}, env);
   }
   if (args[0] == "whoami") {
     args.erase(args.begin());

@@ -54,7 +54,7 @@ std::optional<Identity> Emulator::Impl::verify_supervisor_jwt(const std::string&
   return id;
 }
 
-std::optional<Identity> Emulator::Impl::authenticate(const httplib::Request& req) const
+std::optional<Identity> Emulator::Impl::authenticate(const httplib::Request& req, int cluster) const
 {
   if (auto cert = verify_peer_cert(req.ssl, client_ca)) {
     return Identity{cert->username, cert->groups, "cert"};
@@ -69,25 +69,39 @@ std::optional<Identity> Emulator::Impl::authenticate(const httplib::Request& req
       return Identity{st.username, st.groups, "static"};
     }
   }
-  return verify_supervisor_jwt(token, {k_client_id, cfg.jwt_authenticator_audience});
+  return verify_supervisor_jwt(token, {k_client_id, cluster_audience(cluster)});
 }
 
 void Emulator::Impl::install_api(httplib::Server& server)
 {
   const std::string suffix = regex_escape(cfg.api_group_suffix);
+  // Every route is served at the root (cluster 0) and under /clusters/<i> (virtual cluster i): one
+  // server, routing by prefix. The group is non-capturing so req.matches keep their indices.
+  const std::string p = cfg.clusters > 1 ? "(?:/clusters/[1-9][0-9]{0,8})?" : "";
+  // Resolves the cluster; an index outside 1..clusters-1 is an unknown path (404) like any other.
+  auto route = [this](ClusterHandler handler) {
+    return wrap([this, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+      std::string_view rest;
+      const int cluster = cluster_of(req.path, &rest);
+      if (rest.size() != req.path.size() || req.path.rfind("/clusters/", 0) != 0) {
+        return handler(req, res, cluster);
+      }
+      set_json(res, 404, k8s_status_json(404, "NotFound", "the server could not find the requested resource"));
+    }, true);
+  };
 
-  server.Get("/version", wrap([this](const httplib::Request& req, httplib::Response& res) {
-    if (const auto id = authenticate(req)) {
+  server.Get(p + "/version", route([this](const httplib::Request& req, httplib::Response& res, int cluster) {
+    if (const auto id = authenticate(req, cluster)) {
       current_note().user = id->username; // anonymous access is fine too
     }
     set_json(res, 200,
              R"({"major":"1","minor":"32","gitVersion":"v1.32.0-pinniped-emulator",)"
              R"("gitCommit":"0000000000000000000000000000000000000000","gitTreeState":"clean",)"
              R"("buildDate":"2025-01-01T00:00:00Z","goVersion":"go1.23.4","compiler":"gc","platform":"linux/amd64"})");
-  }, true));
+  }));
 
-  server.Get("/api", wrap([this](const httplib::Request& req, httplib::Response& res) {
-    const auto id = authenticate(req);
+  server.Get(p + "/api", route([this](const httplib::Request& req, httplib::Response& res, int cluster) {
+    const auto id = authenticate(req, cluster);
     if (!id) {
       return unauthorized(res);
     }
@@ -95,10 +109,10 @@ void Emulator::Impl::install_api(httplib::Server& server)
     set_json(res, 200,
              R"({"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[{"clientCIDR":"0.0.0.0/0","serverAddress":"127.0.0.1:)"
                  + std::to_string(api_port) + R"("}]})");
-  }, true));
+  }));
 
-  server.Get("/apis", wrap([this](const httplib::Request& req, httplib::Response& res) {
-    const auto id = authenticate(req);
+  server.Get(p + "/apis", route([this](const httplib::Request& req, httplib::Response& res, int cluster) {
+    const auto id = authenticate(req, cluster);
     if (!id) {
       return unauthorized(res);
     }
@@ -135,11 +149,11 @@ void Emulator::Impl::install_api(httplib::Server& server)
     w.EndArray();
     w.EndObject();
     set_json(res, 200, buf.GetString());
-  }, true));
+  }));
 
-  server.Post("/apis/authentication\\.k8s\\.io/(v1|v1beta1|v1alpha1)/selfsubjectreviews",
-              wrap([this](const httplib::Request& req, httplib::Response& res) {
-    const auto id = authenticate(req);
+  server.Post(p + "/apis/authentication\\.k8s\\.io/(v1|v1beta1|v1alpha1)/selfsubjectreviews",
+              route([this](const httplib::Request& req, httplib::Response& res, int cluster) {
+    const auto id = authenticate(req, cluster);
     if (!id) {
       return unauthorized(res);
     }
@@ -165,11 +179,11 @@ void Emulator::Impl::install_api(httplib::Server& server)
     w.EndObject();
     w.EndObject();
     set_json(res, 201, buf.GetString());
-  }, true));
+  }));
 
-  server.Post("/apis/identity\\.concierge\\." + suffix + "/v1alpha1/whoamirequests",
-              wrap([this](const httplib::Request& req, httplib::Response& res) {
-    const auto id = authenticate(req);
+  server.Post(p + "/apis/identity\\.concierge\\." + suffix + "/v1alpha1/whoamirequests",
+              route([this](const httplib::Request& req, httplib::Response& res, int cluster) {
+    const auto id = authenticate(req, cluster);
     if (!id) {
       return unauthorized(res);
     }
@@ -201,16 +215,16 @@ void Emulator::Impl::install_api(httplib::Server& server)
     w.EndObject();
     w.EndObject();
     set_json(res, 201, buf.GetString());
-  }, true));
+  }));
 
-  server.Post("/apis/login\\.concierge\\." + suffix + "/v1alpha1/namespaces/([^/]+)/tokencredentialrequests",
-              wrap([](const httplib::Request& req, httplib::Response& res) {
+  server.Post(p + "/apis/login\\.concierge\\." + suffix + "/v1alpha1/namespaces/([^/]+)/tokencredentialrequests",
+              route([](const httplib::Request& req, httplib::Response& res, int) {
     set_json(res, 400, k8s_status_json(400, "BadRequest",
                                        "namespace is not allowed on TokenCredentialRequest: " + std::string(req.matches[1])));
-  }, true));
+  }));
 
-  server.Post("/apis/login\\.concierge\\." + suffix + "/v1alpha1/tokencredentialrequests",
-              wrap([this](const httplib::Request& req, httplib::Response& res) {
+  server.Post(p + "/apis/login\\.concierge\\." + suffix + "/v1alpha1/tokencredentialrequests",
+              route([this](const httplib::Request& req, httplib::Response& res, int cluster) {
     const std::string api_version = "login.concierge." + cfg.api_group_suffix + "/v1alpha1";
     rapidjson::Document body;
     body.Parse(req.body.c_str(), req.body.size());
@@ -239,7 +253,7 @@ void Emulator::Impl::install_api(httplib::Server& server)
     std::optional<Identity> id;
     if (!faults_snapshot().tcr_auth_failed && group == "authentication.concierge." + cfg.api_group_suffix) {
       if (kind == "JWTAuthenticator" && name == cfg.jwt_authenticator_name) {
-        id = verify_supervisor_jwt(token, {cfg.jwt_authenticator_audience});
+        id = verify_supervisor_jwt(token, {cluster_audience(cluster)});
       } else if (kind == "WebhookAuthenticator" && name == cfg.webhook_authenticator_name) {
         for (const auto& st : cfg.static_tokens) {
           if (st.token == token) {
@@ -279,7 +293,7 @@ void Emulator::Impl::install_api(httplib::Server& server)
     w.EndObject();
     w.EndObject();
     set_json(res, 201, buf.GetString());
-  }, true));
+  }));
 
   // Everything else: a Kubernetes-style 404.
   on_any_not_found(server);

@@ -107,6 +107,8 @@ std::string log_line(const LoggedRequest& e)
   w.Uint64(e.seq);
   jkv(w, "time", rfc3339(e.time));
   jkv(w, "server", e.server);
+  jkey(w, "cluster");
+  w.Int(e.cluster);
   jkv(w, "method", e.method);
   jkv(w, "path", e.path);
   jkv(w, "kind", e.kind);
@@ -371,9 +373,48 @@ httplib::Server::Handler Emulator::Impl::wrap(httplib::Server::Handler handler, 
   };
 }
 
+int Emulator::Impl::cluster_of(std::string_view path, std::string_view* rest) const
+{
+  if (rest != nullptr) {
+    *rest = path;
+  }
+  constexpr std::string_view prefix = "/clusters/";
+  if (cfg.clusters <= 1 || path.substr(0, prefix.size()) != prefix) {
+    return 0;
+  }
+  const std::size_t start = prefix.size();
+  std::size_t end = start;
+  while (end < path.size() && end - start < 9 && path[end] >= '0' && path[end] <= '9') {
+    ++end;
+  }
+  if (end == start || path[start] == '0' || (end < path.size() && path[end] != '/')) {
+    return 0;
+  }
+  const int index = std::stoi(std::string(path.substr(start, end - start)));
+  if (index >= cfg.clusters) {
+    return 0;
+  }
+  if (rest != nullptr) {
+    *rest = end < path.size() ? path.substr(end) : std::string_view("/");
+  }
+  return index;
+}
+
+std::string Emulator::Impl::cluster_audience(int index) const
+{
+  if (index < 0 || index >= cfg.clusters) {
+    throw std::out_of_range("pinniped-emulator: no cluster " + std::to_string(index));
+  }
+  return index == 0 ? cfg.jwt_authenticator_audience : cfg.jwt_authenticator_audience + "-" + std::to_string(index);
+}
+
 std::string Emulator::Impl::classify(bool is_api, const httplib::Request& req) const
 {
-  const std::string& p = req.path;
+  std::string_view api_path;
+  if (is_api) {
+    cluster_of(req.path, &api_path);
+  }
+  const std::string p = is_api ? std::string(api_path) : req.path;
   if (!is_api) {
     const std::string& base = cfg.issuer_path;
     if (p == base + "/.well-known/openid-configuration") {
@@ -430,6 +471,7 @@ void Emulator::Impl::record(const char* server, const httplib::Request& req, con
   LoggedRequest entry;
   entry.time = now_seconds();
   entry.server = server;
+  entry.cluster = is_api ? cluster_of(req.path) : -1;
   entry.method = req.method;
   entry.path = req.path;
   entry.kind = classify(is_api, req);
@@ -555,15 +597,15 @@ Emulator::~Emulator()
 namespace {
 
 // Starts `server` on a background thread and returns once its accept loop runs.
-std::thread run_server(httplib::Server& server)
+std::thread run_server(httplib::Server& server, std::size_t workers)
 {
   auto ready = std::make_shared<std::promise<void>>();
   std::future<void> ready_future = ready->get_future();
-  server.new_task_queue = [ready] {
+  server.new_task_queue = [ready, workers] {
     // httplib calls this once, from listen_internal(), after marking itself running and right
     // before entering the accept loop: an explicit readiness signal.
     ready->set_value();
-    return new httplib::ThreadPool(8);
+    return new httplib::ThreadPool(workers);
   };
   std::thread thread([&server] {
     // Worker threads inherit this mask: a fault-reset connection must not SIGPIPE the process.
@@ -603,6 +645,9 @@ void Emulator::start()
   Impl& m = *m_impl;
   if (m.started) {
     throw std::logic_error("pinniped-emulator: start() called twice");
+  }
+  if (m.cfg.clusters < 1) {
+    throw std::invalid_argument("pinniped-emulator: clusters must be at least 1");
   }
   m.started = true;
   m.server_ca = make_ca("Pinniped Emulator CA");
@@ -647,8 +692,9 @@ void Emulator::start()
   if (m.supervisor_port <= 0 || m.api_port <= 0) {
     throw std::runtime_error("pinniped-emulator: cannot bind 127.0.0.1");
   }
-  m.supervisor_thread = run_server(*m.supervisor);
-  m.api_thread = run_server(*m.api);
+  const auto workers = static_cast<std::size_t>(std::max(1, m.cfg.worker_threads));
+  m.supervisor_thread = run_server(*m.supervisor, workers);
+  m.api_thread = run_server(*m.api, workers);
 }
 
 void Emulator::stop()
@@ -682,6 +728,17 @@ std::string Emulator::api_ca_pem() const { return m_impl->server_ca_pem; }
 std::string Emulator::client_ca_pem() const { return m_impl->client_ca_pem; }
 std::string Emulator::admin_url() const { return api_url() + "/_emulator"; }
 const EmulatorConfig& Emulator::config() const noexcept { return m_impl->cfg; }
+int Emulator::clusters() const noexcept { return m_impl->cfg.clusters; }
+
+std::string Emulator::cluster_url(int index) const
+{
+  if (index < 0 || index >= m_impl->cfg.clusters) {
+    throw std::out_of_range("pinniped-emulator: no cluster " + std::to_string(index));
+  }
+  return index == 0 ? api_url() : api_url() + "/clusters/" + std::to_string(index);
+}
+
+std::string Emulator::cluster_audience(int index) const { return m_impl->cluster_audience(index); }
 
 std::vector<LoggedRequest> Emulator::requests() const
 {
@@ -726,14 +783,27 @@ void Emulator::revoke_refresh_tokens()
 
 std::string Emulator::sign_jwt(const std::string& payload_json) const { return m_impl->sign(payload_json); }
 
-std::string Emulator::kubeconfig_yaml(const KubeconfigOptions& o) const
+namespace {
+
+// One cluster's entries of a kubeconfig (YAML list items, two-space indented like sigs.k8s.io/yaml).
+struct KubeEntry
 {
-  const EmulatorConfig& cfg = m_impl->cfg;
+  std::string context;
+  std::string cluster_yaml;
+  std::string context_yaml;
+  std::string user_yaml;
+};
+
+KubeEntry kube_entry(const Emulator& emu, const KubeconfigOptions& o, int index)
+{
+  const EmulatorConfig& cfg = emu.config();
+  const std::string server = emu.cluster_url(index); // throws std::out_of_range for a bad index
   const std::string suffix = o.api_group_suffix.empty() ? cfg.api_group_suffix : o.api_group_suffix;
-  const std::string ca_b64 = base64_encode(api_ca_pem());
-  const std::string cluster = o.name + "-cluster-pinniped";
-  const std::string context = o.name + "-context-pinniped";
-  const std::string user = o.name + "-user-pinniped";
+  const std::string ca_b64 = base64_encode(emu.api_ca_pem());
+  const std::string base = index == 0 ? o.name : o.name + "-" + std::to_string(index);
+  const std::string cluster = base + "-cluster-pinniped";
+  const std::string context = base + "-context-pinniped";
+  const std::string user = base + "-user-pinniped";
 
   // Argument order: protocol doc 1.2.
   std::vector<std::string> args = {"login", o.mode == ConciergeMode::concierge_webhook_static_token ? "static" : "oidc"};
@@ -744,7 +814,7 @@ std::string Emulator::kubeconfig_yaml(const KubeconfigOptions& o) const
     args.push_back("--concierge-authenticator-name="
                    + (jwt ? cfg.jwt_authenticator_name : cfg.webhook_authenticator_name));
     args.push_back(std::string("--concierge-authenticator-type=") + (jwt ? "jwt" : "webhook"));
-    args.push_back("--concierge-endpoint=" + api_url());
+    args.push_back("--concierge-endpoint=" + server);
     args.push_back("--concierge-ca-bundle-data=" + ca_b64);
   }
   if (o.credential_cache) {
@@ -759,10 +829,10 @@ std::string Emulator::kubeconfig_yaml(const KubeconfigOptions& o) const
       args.push_back("--token=" + cfg.static_tokens.front().token);
     }
   } else {
-    args.push_back("--issuer=" + issuer());
+    args.push_back("--issuer=" + emu.issuer());
     args.emplace_back("--client-id=pinniped-cli");
     args.emplace_back("--scopes=offline_access,openid,pinniped:request-audience,username,groups");
-    args.push_back("--ca-bundle-data=" + base64_encode(supervisor_ca_pem()));
+    args.push_back("--ca-bundle-data=" + base64_encode(emu.supervisor_ca_pem()));
     if (o.session_cache) {
       args.push_back("--session-cache=" + *o.session_cache);
     }
@@ -770,7 +840,7 @@ std::string Emulator::kubeconfig_yaml(const KubeconfigOptions& o) const
     if (o.request_audience) {
       audience = *o.request_audience;
     } else if (o.mode == ConciergeMode::concierge_jwt) {
-      audience = cfg.jwt_authenticator_audience;
+      audience = emu.cluster_audience(index);
     }
     if (!audience.empty()) {
       args.push_back("--request-audience=" + audience);
@@ -798,22 +868,17 @@ std::string Emulator::kubeconfig_yaml(const KubeconfigOptions& o) const
     }
   }
 
-  std::string y;
-  y += "apiVersion: v1\n";
-  y += "clusters:\n";
-  y += "- cluster:\n";
-  y += "    certificate-authority-data: " + ca_b64 + "\n";
-  y += "    server: " + yaml_scalar(api_url()) + "\n";
-  y += "  name: " + yaml_scalar(cluster) + "\n";
-  y += "contexts:\n";
-  y += "- context:\n";
-  y += "    cluster: " + yaml_scalar(cluster) + "\n";
-  y += "    user: " + yaml_scalar(user) + "\n";
-  y += "  name: " + yaml_scalar(context) + "\n";
-  y += "current-context: " + yaml_scalar(context) + "\n";
-  y += "kind: Config\n";
-  y += "preferences: {}\n";
-  y += "users:\n";
+  KubeEntry e;
+  e.context = context;
+  e.cluster_yaml = "- cluster:\n"
+                   "    certificate-authority-data: " + ca_b64 + "\n"
+                   "    server: " + yaml_scalar(server) + "\n"
+                   "  name: " + yaml_scalar(cluster) + "\n";
+  e.context_yaml = "- context:\n"
+                   "    cluster: " + yaml_scalar(cluster) + "\n"
+                   "    user: " + yaml_scalar(user) + "\n"
+                   "  name: " + yaml_scalar(context) + "\n";
+  std::string& y = e.user_yaml;
   y += "- name: " + yaml_scalar(user) + "\n";
   y += "  user:\n";
   y += "    exec:\n";
@@ -832,7 +897,44 @@ std::string Emulator::kubeconfig_yaml(const KubeconfigOptions& o) const
     y += "      interactiveMode: Never\n";
   }
   y += "      provideClusterInfo: true\n";
+  return e;
+}
+
+std::string kube_assemble(const std::vector<KubeEntry>& entries)
+{
+  std::string y = "apiVersion: v1\nclusters:\n";
+  for (const auto& e : entries) {
+    y += e.cluster_yaml;
+  }
+  y += "contexts:\n";
+  for (const auto& e : entries) {
+    y += e.context_yaml;
+  }
+  y += "current-context: " + yaml_scalar(entries.front().context) + "\n";
+  y += "kind: Config\n";
+  y += "preferences: {}\n";
+  y += "users:\n";
+  for (const auto& e : entries) {
+    y += e.user_yaml;
+  }
   return y;
+}
+
+} // namespace
+
+std::string Emulator::kubeconfig_yaml(const KubeconfigOptions& o) const
+{
+  return kube_assemble({kube_entry(*this, o, o.cluster)});
+}
+
+std::string Emulator::kubeconfig_yaml_all(const KubeconfigOptions& o) const
+{
+  std::vector<KubeEntry> entries;
+  entries.reserve(static_cast<std::size_t>(m_impl->cfg.clusters));
+  for (int i = 0; i < m_impl->cfg.clusters; ++i) {
+    entries.push_back(kube_entry(*this, o, i));
+  }
+  return kube_assemble(entries);
 }
 
 } // namespace pinnipedci::testing

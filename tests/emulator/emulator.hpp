@@ -99,12 +99,21 @@ struct EmulatorConfig
   std::string issuer_path = "/issuer";           // FederationDomain issuer path
   std::string api_group_suffix = "pinniped.dev";
   std::string jwt_authenticator_name = "supervisor-jwt";
+  // Audience of cluster 0's JWTAuthenticator; cluster i > 0 uses "<this>-<i>".
   std::string jwt_authenticator_audience = "workload-cluster-1";
   std::string webhook_authenticator_name = "static-webhook";
   std::vector<StaticToken> static_tokens = {
       {"emulator-static-token", "ci-bot", {"ci-robots", "deployers"}}};
   std::string request_log_path; // JSON lines (no secrets) when non-empty; truncated at start()
   Faults faults;
+  // Virtual workload clusters served by the one API server (no extra threads or ports): cluster 0
+  // at the root (api_url()), cluster i in 1..clusters-1 under api_url() + "/clusters/<i>", each
+  // with its own JWTAuthenticator audience (cluster_audience(i)). All share the server CA and the
+  // client-certificate CA, so a client certificate from any cluster is accepted by all.
+  int clusters = 1;
+  // Worker threads per server (httplib keeps a keep-alive connection on one worker until it idles
+  // out, so many concurrent clients need more workers).
+  int worker_threads = 8;
 };
 
 enum class ConciergeMode { concierge_jwt, concierge_webhook_static_token, no_concierge };
@@ -129,6 +138,10 @@ struct KubeconfigOptions
   // concierge_webhook_static_token mode (login static): exactly one of these.
   std::string static_token;                     // --token=<v>
   std::string static_token_env;                 // --token-env=<v>
+  // Which virtual cluster the kubeconfig targets: server and --concierge-endpoint are
+  // cluster_url(cluster), the default --request-audience (concierge_jwt) is cluster_audience(cluster),
+  // and for cluster > 0 the names are <name>-<cluster>-{cluster,context,user}-pinniped.
+  int cluster = 0;
 };
 
 // One request as the emulator saw it.
@@ -137,6 +150,7 @@ struct LoggedRequest
   std::uint64_t seq = 0;
   std::int64_t time = 0;   // unix seconds
   std::string server;      // "supervisor" or "api"
+  int cluster = -1;        // api: virtual cluster index (0 = root); supervisor: -1
   std::string method;
   std::string path;        // without the query
   // discovery, idp_discovery, jwks, authorize_password, token_authcode, token_refresh,
@@ -175,8 +189,16 @@ public:
   std::string admin_url() const;          // api_url() + "/_emulator"
   const EmulatorConfig& config() const noexcept;
 
-  // Call after start() (it embeds the ports and CA).
+  // Virtual clusters (EmulatorConfig::clusters). Both throw std::out_of_range for a bad index.
+  int clusters() const noexcept;
+  std::string cluster_url(int index) const;      // api_url() for 0, else api_url() + "/clusters/<i>"
+  std::string cluster_audience(int index) const; // JWTAuthenticator audience; "<aud>-<i>" for i > 0
+
+  // Call after start() (it embeds the ports and CA). Targets options.cluster.
   std::string kubeconfig_yaml(const KubeconfigOptions& options = {}) const;
+  // One kubeconfig with a cluster, user and context per virtual cluster (options.cluster ignored);
+  // current-context is cluster 0's. With one cluster it equals kubeconfig_yaml(options).
+  std::string kubeconfig_yaml_all(const KubeconfigOptions& options = {}) const;
 
   std::vector<LoggedRequest> requests() const;
   std::size_t count(std::string_view kind) const; // number of logged requests of that kind

@@ -130,6 +130,11 @@ struct Emulator::Impl
   std::string classify(bool is_api, const httplib::Request& req) const;
   void install_admin(httplib::Server& server);
   std::string log_jsonl() const;
+  // Virtual cluster of an API-server path: i for "/clusters/<i>/..." with 1 <= i < cfg.clusters
+  // (rest = the path after the prefix, "/" at least), otherwise 0 (rest = path).
+  int cluster_of(std::string_view path, std::string_view* rest = nullptr) const;
+  // JWTAuthenticator audience of cluster i (cfg.jwt_authenticator_audience, "-<i>" for i > 0).
+  std::string cluster_audience(int index) const;
 
   // ---- supervisor.cpp
   void install_supervisor(httplib::Server& server);
@@ -140,11 +145,15 @@ struct Emulator::Impl
 
   // ---- concierge.cpp
   void install_api(httplib::Server& server);
+  // A handler that also gets the request's virtual cluster index (see cluster_of).
+  using ClusterHandler = std::function<void(const httplib::Request&, httplib::Response&, int cluster)>;
   void on_any_not_found(httplib::Server& server);
   // Verifies a Supervisor-signed JWT: signature, iss, aud contains one of `audiences`, exp.
   std::optional<detail::Identity> verify_supervisor_jwt(const std::string& token,
                                                         const std::vector<std::string>& audiences) const;
-  std::optional<detail::Identity> authenticate(const httplib::Request& req) const;
+  // Client certificate, static token, or a Supervisor JWT whose aud is pinniped-cli or the
+  // cluster's JWTAuthenticator audience.
+  std::optional<detail::Identity> authenticate(const httplib::Request& req, int cluster) const;
 };
 
 } // namespace pinnipedci::testing

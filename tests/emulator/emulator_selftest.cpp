@@ -16,10 +16,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <unistd.h>
 
 namespace {
@@ -298,7 +300,8 @@ protected:
   }
 
   httplib::Result tcr(const std::string& token_value, const std::string& kind = "JWTAuthenticator",
-                      const std::string& name = "supervisor-jwt", const std::string& suffix = "pinniped.dev")
+                      const std::string& name = "supervisor-jwt", const std::string& suffix = "pinniped.dev",
+                      const std::string& prefix = "")
   {
     rapidjson::StringBuffer buf;
     d::JsonWriter w(buf);
@@ -316,7 +319,7 @@ protected:
     w.EndObject();
     w.EndObject();
     w.EndObject();
-    return api()->Post(("/apis/login.concierge." + suffix + "/v1alpha1/tokencredentialrequests").c_str(),
+    return api()->Post((prefix + "/apis/login.concierge." + suffix + "/v1alpha1/tokencredentialrequests").c_str(),
                        buf.GetString(), "application/json");
   }
 
@@ -1053,6 +1056,233 @@ TEST_F(EmulatorTest, KubeconfigConciergeModes)
             std::string::npos);
   EXPECT_NE(hook.find("      - --token-env=TEST_TOKEN\n      command: '.../path/to/pinniped'\n"), std::string::npos)
       << hook;
+}
+
+// ---- virtual clusters ------------------------------------------------------------------------
+
+TEST_F(EmulatorTest, VirtualClusterUrlsAndAudiences)
+{
+  EXPECT_EQ(m_emu->clusters(), 1);
+  EXPECT_EQ(m_emu->cluster_url(0), m_emu->api_url());
+  EXPECT_THROW((void)m_emu->cluster_url(1), std::out_of_range);
+  EmulatorConfig cfg;
+  cfg.clusters = 3;
+  start(cfg);
+  EXPECT_EQ(m_emu->clusters(), 3);
+  EXPECT_EQ(m_emu->cluster_url(0), m_emu->api_url());
+  EXPECT_EQ(m_emu->cluster_url(2), m_emu->api_url() + "/clusters/2");
+  EXPECT_EQ(m_emu->cluster_audience(0), "workload-cluster-1");
+  EXPECT_EQ(m_emu->cluster_audience(1), "workload-cluster-1-1");
+  EXPECT_EQ(m_emu->cluster_audience(2), "workload-cluster-1-2");
+  EXPECT_THROW((void)m_emu->cluster_url(3), std::out_of_range);
+  EXPECT_THROW((void)m_emu->cluster_audience(-1), std::out_of_range);
+}
+
+TEST_F(EmulatorTest, VirtualClusterTokenCredentialRequestChecksItsOwnAudience)
+{
+  EmulatorConfig cfg;
+  cfg.clusters = 3;
+  start(cfg);
+  const std::string failed = "authentication failed";
+  const std::string at = login()["access_token"].GetString();
+  auto exchanged = [&](int cluster) {
+    auto res = exchange({{"audience", m_emu->cluster_audience(cluster)}}, at);
+    EXPECT_EQ(res->status, 200) << res->body;
+    return std::string(parse_json(res->body)["access_token"].GetString());
+  };
+  const std::string jwt0 = exchanged(0);
+  const std::string jwt1 = exchanged(1);
+  const std::string jwt2 = exchanged(2);
+  EXPECT_EQ(m_emu->requests().back().cluster, -1); // the Supervisor
+
+  auto res = tcr(jwt2, "JWTAuthenticator", "supervisor-jwt", "pinniped.dev", "/clusters/2");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+  const auto body = parse_json(res->body);
+  ASSERT_TRUE(body["status"].HasMember("credential")) << res->body;
+  const std::string cert_pem = body["status"]["credential"]["clientCertificateData"].GetString();
+  const std::string key_pem = body["status"]["credential"]["clientKeyData"].GetString();
+  auto last = m_emu->requests().back();
+  EXPECT_EQ(last.kind, "tcr");
+  EXPECT_EQ(last.cluster, 2);
+  EXPECT_EQ(last.path, "/clusters/2/apis/login.concierge.pinniped.dev/v1alpha1/tokencredentialrequests");
+  EXPECT_EQ(last.user, "ci-bot");
+
+  auto message = [&](const std::string& token, const std::string& prefix) {
+    auto r = tcr(token, "JWTAuthenticator", "supervisor-jwt", "pinniped.dev", prefix);
+    EXPECT_EQ(r->status, 201);
+    return d::json_string_member(parse_json(r->body)["status"], "message");
+  };
+  EXPECT_EQ(message(jwt1, "/clusters/2"), failed); // cluster 1's audience at cluster 2
+  EXPECT_EQ(m_emu->requests().back().cluster, 2);
+  EXPECT_EQ(m_emu->requests().back().user, "");
+  EXPECT_EQ(message(jwt1, "/clusters/1"), "");
+  EXPECT_EQ(message(jwt2, ""), failed);            // cluster 0 wants workload-cluster-1
+  EXPECT_EQ(message(jwt0, ""), "");
+  EXPECT_EQ(m_emu->requests().back().cluster, 0);
+  EXPECT_EQ(message(jwt0, "/clusters/1"), failed);
+
+  // Unknown clusters are unknown paths of cluster 0.
+  for (const std::string prefix : {"/clusters/3", "/clusters/0", "/clusters/02", "/clusters/x"}) {
+    EXPECT_EQ(tcr(jwt2, "JWTAuthenticator", "supervisor-jwt", "pinniped.dev", prefix)->status, 404) << prefix;
+    EXPECT_EQ(m_emu->requests().back().cluster, 0);
+    EXPECT_EQ(m_emu->requests().back().kind, "other");
+  }
+
+  // The certificate from cluster 2 works everywhere (one client CA); identity APIs under prefixes.
+  auto client = api_client(cert_pem, key_pem);
+  auto who = client->Post("/clusters/1/apis/identity.concierge.pinniped.dev/v1alpha1/whoamirequests",
+                          R"({"kind":"WhoAmIRequest"})", "application/json");
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->status, 201);
+  EXPECT_NE(who->body.find(R"("user":{"username":"ci-bot","groups":["ci-robots","deployers","system:authenticated"]})"),
+            std::string::npos)
+      << who->body;
+  last = m_emu->requests().back();
+  EXPECT_EQ(last.kind, "whoami_request");
+  EXPECT_EQ(last.cluster, 1);
+  EXPECT_EQ(last.user, "ci-bot");
+  for (const std::string version : {"v1", "v1beta1", "v1alpha1"}) {
+    auto ssr = client->Post(("/clusters/2/apis/authentication.k8s.io/" + version + "/selfsubjectreviews").c_str(), "{}",
+                            "application/json");
+    ASSERT_TRUE(ssr);
+    EXPECT_EQ(ssr->status, 201);
+    EXPECT_EQ(ssr->body, R"({"kind":"SelfSubjectReview","apiVersion":"authentication.k8s.io/)" + version
+                             + R"(","metadata":{"creationTimestamp":null},)"
+                               R"("status":{"userInfo":{"username":"ci-bot","groups":["ci-robots","deployers","system:authenticated"]}}})");
+    last = m_emu->requests().back();
+    EXPECT_EQ(last.kind, "selfsubjectreview");
+    EXPECT_EQ(last.cluster, 2);
+  }
+  client.reset();
+
+  // Bearer JWTs are checked against the cluster's audience too; discovery works under the prefix.
+  auto version = api()->Get("/clusters/2/version");
+  ASSERT_TRUE(version);
+  EXPECT_EQ(version->status, 200);
+  EXPECT_NE(version->body.find("v1.32.0-pinniped-emulator"), std::string::npos);
+  EXPECT_EQ(m_emu->requests().back().kind, "version");
+  EXPECT_EQ(m_emu->requests().back().cluster, 2);
+  EXPECT_EQ(api()->Get("/clusters/2/api", {{"Authorization", "Bearer " + jwt2}})->status, 200);
+  EXPECT_EQ(api()->Get("/clusters/2/apis", {{"Authorization", "Bearer " + jwt2}})->status, 200);
+  EXPECT_EQ(api()->Get("/clusters/1/apis", {{"Authorization", "Bearer " + jwt2}})->status, 401);
+  EXPECT_EQ(api()->Get("/apis", {{"Authorization", "Bearer " + jwt2}})->status, 401);
+  EXPECT_EQ(api()->Get("/clusters/2", {{"Authorization", "Bearer " + jwt2}})->status, 404);
+
+  // JSON-lines log carries the cluster.
+  const std::string jsonl = api()->Get("/_emulator/requests")->body;
+  int cluster2_tcr = 0;
+  std::istringstream lines(jsonl);
+  for (std::string line; std::getline(lines, line);) {
+    auto doc = parse_json(line);
+    ASSERT_TRUE(doc.IsObject() && doc.HasMember("cluster") && doc["cluster"].IsInt()) << line;
+    if (d::json_string_member(doc, "server") == "supervisor") {
+      EXPECT_EQ(doc["cluster"].GetInt(), -1) << line;
+    }
+    cluster2_tcr += d::json_string_member(doc, "kind") == "tcr" && doc["cluster"].GetInt() == 2 ? 1 : 0;
+  }
+  EXPECT_EQ(cluster2_tcr, 2);
+  EXPECT_NE(jsonl.find(R"("server":"api","cluster":2,"method":"POST","path":"/clusters/2/apis/login.concierge.pinniped.dev/v1alpha1/tokencredentialrequests","kind":"tcr","status":201)"),
+            std::string::npos);
+}
+
+TEST_F(EmulatorTest, VirtualClusterFaultsAndLatency)
+{
+  EmulatorConfig cfg;
+  cfg.clusters = 3;
+  start(cfg);
+  m_emu->update_faults([](Faults& f) { f.fail_next = {{"/clusters/2/version", 503, 1}}; });
+  EXPECT_EQ(api()->Get("/clusters/1/version")->status, 200);
+  EXPECT_EQ(api()->Get("/version")->status, 200);
+  EXPECT_EQ(api()->Get("/clusters/2/version")->status, 503);
+  EXPECT_EQ(m_emu->requests().back().fault, "fail_next");
+  EXPECT_EQ(m_emu->requests().back().cluster, 2);
+  EXPECT_EQ(api()->Get("/clusters/2/version")->status, 200);
+  m_emu->update_faults([](Faults& f) { f.latency_ms = 60; });
+  const auto begin = std::chrono::steady_clock::now();
+  EXPECT_EQ(api()->Get("/clusters/2/version")->status, 200);
+  EXPECT_GE(std::chrono::steady_clock::now() - begin, std::chrono::milliseconds(60));
+}
+
+TEST_F(EmulatorTest, FiftyVirtualClustersShareOneServer)
+{
+  EmulatorConfig cfg;
+  cfg.clusters = 50;
+  start(cfg);
+  const std::string at = login()["access_token"].GetString();
+  for (int i = 0; i < 50; ++i) {
+    const std::string prefix = i == 0 ? "" : "/clusters/" + std::to_string(i);
+    EXPECT_EQ(m_emu->cluster_url(i), m_emu->api_url() + prefix);
+    auto res = exchange({{"audience", m_emu->cluster_audience(i)}}, at);
+    ASSERT_EQ(res->status, 200);
+    auto cred = tcr(parse_json(res->body)["access_token"].GetString(), "JWTAuthenticator", "supervisor-jwt",
+                    "pinniped.dev", prefix);
+    ASSERT_EQ(cred->status, 201);
+    EXPECT_TRUE(parse_json(cred->body)["status"].HasMember("credential")) << i << ": " << cred->body;
+    EXPECT_EQ(m_emu->requests().back().cluster, i);
+  }
+  EXPECT_EQ(m_emu->count("tcr"), 50U);
+  EXPECT_EQ(api()->Get("/clusters/50/version")->status, 404);
+}
+
+TEST_F(EmulatorTest, VirtualClusterKubeconfigs)
+{
+  const std::string single = m_emu->kubeconfig_yaml();
+  EXPECT_EQ(m_emu->kubeconfig_yaml_all(), single);
+  EmulatorConfig cfg;
+  cfg.clusters = 3;
+  start(cfg);
+  const std::string api = m_emu->api_url();
+  KubeconfigOptions o;
+  o.cluster = 2;
+  const std::string two = m_emu->kubeconfig_yaml(o);
+  EXPECT_NE(two.find("    server: " + api + "/clusters/2\n  name: emulator-2-cluster-pinniped\n"), std::string::npos)
+      << two;
+  EXPECT_NE(two.find("- context:\n    cluster: emulator-2-cluster-pinniped\n    user: emulator-2-user-pinniped\n"
+                     "  name: emulator-2-context-pinniped\ncurrent-context: emulator-2-context-pinniped\n"),
+            std::string::npos)
+      << two;
+  EXPECT_NE(two.find("      - --concierge-endpoint=" + api + "/clusters/2\n"), std::string::npos);
+  EXPECT_NE(two.find("      - --request-audience=workload-cluster-1-2\n"), std::string::npos);
+  EXPECT_NE(two.find("- name: emulator-2-user-pinniped\n"), std::string::npos);
+  EXPECT_EQ(two.find("workload-cluster-1\n"), std::string::npos);
+  o.request_audience = "explicit";
+  EXPECT_NE(m_emu->kubeconfig_yaml(o).find("      - --request-audience=explicit\n"), std::string::npos);
+  o = {};
+  o.cluster = 3;
+  EXPECT_THROW((void)m_emu->kubeconfig_yaml(o), std::out_of_range);
+
+  // Cluster 0 of a multi-cluster emulator looks exactly like a single-cluster emulator's kubeconfig.
+  o = {};
+  o.name = "sup-a";
+  const std::string zero = m_emu->kubeconfig_yaml(o);
+  EXPECT_NE(zero.find("    server: " + api + "\n  name: sup-a-cluster-pinniped\n"), std::string::npos) << zero;
+  EXPECT_NE(zero.find("      - --request-audience=workload-cluster-1\n"), std::string::npos);
+
+  const std::string all = m_emu->kubeconfig_yaml_all(o);
+  auto occurrences = [&](const std::string& needle) {
+    std::size_t n = 0;
+    for (auto at = all.find(needle); at != std::string::npos; at = all.find(needle, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(occurrences("- cluster:\n"), 3U);
+  EXPECT_EQ(occurrences("- context:\n"), 3U);
+  EXPECT_EQ(occurrences("  user:\n    exec:\n"), 3U);
+  EXPECT_EQ(occurrences("current-context: sup-a-context-pinniped\n"), 1U);
+  for (int i = 0; i < 3; ++i) {
+    const std::string base = i == 0 ? "sup-a" : "sup-a-" + std::to_string(i);
+    EXPECT_NE(all.find("    server: " + m_emu->cluster_url(i) + "\n  name: " + base + "-cluster-pinniped\n"),
+              std::string::npos);
+    EXPECT_NE(all.find("  name: " + base + "-context-pinniped\n"), std::string::npos);
+    EXPECT_NE(all.find("      - --concierge-endpoint=" + m_emu->cluster_url(i) + "\n"), std::string::npos);
+    EXPECT_NE(all.find("      - --request-audience=" + m_emu->cluster_audience(i) + "\n"), std::string::npos);
+  }
+  // Sections stay in kubeconfig order: clusters, contexts, current-context, kind, preferences, users.
+  EXPECT_LT(all.find("sup-a-2-cluster-pinniped\n"), all.find("contexts:\n"));
+  EXPECT_LT(all.find("  name: sup-a-2-context-pinniped\n"), all.find("current-context:"));
+  EXPECT_LT(all.find("users:\n"), all.find("- name: sup-a-user-pinniped\n"));
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -26,10 +27,17 @@ using pinnipedci::testing::KubeconfigOptions;
 constexpr const char* k_usage = R"(usage: pinniped-emulator [flags]
 
 Output:
-  --kubeconfig-out FILE          write a Pinniped-style kubeconfig (mode 0600)
+  --kubeconfig-out FILE          write a Pinniped-style kubeconfig (mode 0600); with --clusters N > 1
+                                 it has one context per cluster (current-context: cluster 0)
+  --kubeconfig-dir DIR           also write DIR/cluster-<i>.yaml per cluster (0600; DIR made 0700)
   --ready-file FILE              write the ready line atomically to FILE
   --request-log FILE             JSON-lines request log (no secrets)
+Clusters:
+  --clusters N                   virtual workload clusters (default: 1): cluster 0 at the API root,
+                                 cluster i at <api>/clusters/<i> with audience <request-audience>-<i>
+  --worker-threads N             worker threads per server (default: 8)
 Kubeconfig:
+  --name NAME                    names <NAME>[-<i>]-{cluster,context,user}-pinniped (default: emulator)
   --pinniped-cli-path PATH       exec command (default: pinniped)
   --mode concierge-jwt|concierge-webhook|no-concierge   (default: concierge-jwt)
   --exec-api-version v1beta1|v1  (default: v1beta1; v1 adds interactiveMode: Never)
@@ -135,6 +143,7 @@ struct Options
   EmulatorConfig cfg;
   KubeconfigOptions kube;
   std::string kubeconfig_out;
+  std::string kubeconfig_dir;
   std::string ready_file;
   std::string password_file;
   std::string username = "ci-bot";
@@ -184,6 +193,23 @@ Options parse(int argc, char** argv)
     };
     if (flag == "--kubeconfig-out") {
       o.kubeconfig_out = value();
+    } else if (flag == "--kubeconfig-dir") {
+      o.kubeconfig_dir = value();
+    } else if (flag == "--clusters") {
+      o.cfg.clusters = to_int(flag, value());
+      if (o.cfg.clusters < 1 || o.cfg.clusters > 100000) {
+        throw UsageError("--clusters: expected 1..100000");
+      }
+    } else if (flag == "--worker-threads") {
+      o.cfg.worker_threads = to_int(flag, value());
+      if (o.cfg.worker_threads < 1 || o.cfg.worker_threads > 1024) {
+        throw UsageError("--worker-threads: expected 1..1024");
+      }
+    } else if (flag == "--name") {
+      o.kube.name = value();
+      if (o.kube.name.empty()) {
+        throw UsageError("--name: must not be empty");
+      }
     } else if (flag == "--ready-file") {
       o.ready_file = value();
     } else if (flag == "--request-log") {
@@ -322,7 +348,19 @@ int main(int argc, char** argv)
     pinnipedci::testing::Emulator emulator(options.cfg);
     emulator.start();
     if (!options.kubeconfig_out.empty()) {
-      write_private(options.kubeconfig_out, emulator.kubeconfig_yaml(options.kube));
+      // With one cluster kubeconfig_yaml_all() is exactly kubeconfig_yaml().
+      write_private(options.kubeconfig_out, emulator.kubeconfig_yaml_all(options.kube));
+    }
+    if (!options.kubeconfig_dir.empty()) {
+      if (::mkdir(options.kubeconfig_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        throw std::runtime_error("cannot create " + options.kubeconfig_dir);
+      }
+      for (int i = 0; i < emulator.clusters(); ++i) {
+        KubeconfigOptions kube = options.kube;
+        kube.cluster = i;
+        write_private(options.kubeconfig_dir + "/cluster-" + std::to_string(i) + ".yaml",
+                      emulator.kubeconfig_yaml(kube));
+      }
     }
     rapidjson::StringBuffer buf;
     pinnipedci::testing::detail::JsonWriter w(buf);
@@ -333,6 +371,10 @@ int main(int argc, char** argv)
                                      pinnipedci::testing::detail::base64_encode(emulator.supervisor_ca_pem()));
     pinnipedci::testing::detail::jkv(w, "kubeconfig", options.kubeconfig_out);
     pinnipedci::testing::detail::jkv(w, "admin", emulator.admin_url());
+    pinnipedci::testing::detail::jkey(w, "clusters");
+    w.Int(emulator.clusters());
+    pinnipedci::testing::detail::jkv(w, "kubeconfig_dir", options.kubeconfig_dir);
+    pinnipedci::testing::detail::jkv(w, "name", options.kube.name);
     pinnipedci::testing::detail::jkey(w, "pid");
     w.Int(static_cast<int>(::getpid()));
     w.EndObject();

@@ -124,12 +124,9 @@ std::optional<Credential> credential_cache_get(const std::string& path, const st
     PCI_DEBUG(log, "cached credential expires within " + std::to_string(margin) + "s; not using it");
     return std::nullopt;
   }
-  it->last_used = now;
-  Credential credential = it->credential;
-  if (auto written = write_entries(path, entries); !written) {
-    PCI_DEBUG(log, "could not update the credential cache: " + written.error().message());
-  }
-  return credential;
+  // Unlike Pinniped, a hit does not rewrite the file to bump lastUsedTimestamp: nothing prunes
+  // credentials by last use, and skipping the write keeps the warm kubectl path to one read.
+  return it->credential;
 }
 
 Result<void> credential_cache_put(const std::string& path, const std::string& key, const Credential& credential,

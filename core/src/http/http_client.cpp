@@ -1,5 +1,7 @@
 #include "http/http_client.hpp"
 
+#include "http/curl_api.hpp"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -9,33 +11,27 @@
 namespace pinnipedci::http {
 namespace {
 
-void global_init_once()
-{
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 // One share handle per process: DNS cache, TLS sessions and the connection pool are shared by
 // every Client, including Clients on other threads (concurrent cluster logins), so a job login
 // resumes TLS sessions and reuses idle connections instead of opening new ones.
 class SharedState
 {
 public:
-  SharedState() : m_share(curl_share_init())
+  explicit SharedState(const CurlApi& api) : m_api(api), m_share(api.share_init())
   {
     if (m_share != nullptr) {
-      curl_share_setopt(m_share, CURLSHOPT_LOCKFUNC, &SharedState::lock);
-      curl_share_setopt(m_share, CURLSHOPT_UNLOCKFUNC, &SharedState::unlock);
-      curl_share_setopt(m_share, CURLSHOPT_USERDATA, this);
-      curl_share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-      curl_share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-      curl_share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+      m_api.share_setopt(m_share, CURLSHOPT_LOCKFUNC, &SharedState::lock);
+      m_api.share_setopt(m_share, CURLSHOPT_UNLOCKFUNC, &SharedState::unlock);
+      m_api.share_setopt(m_share, CURLSHOPT_USERDATA, this);
+      m_api.share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+      m_api.share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+      m_api.share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
     }
   }
   ~SharedState()
   {
     if (m_share != nullptr) {
-      curl_share_cleanup(m_share);
+      m_api.share_cleanup(m_share);
     }
   }
   SharedState(const SharedState&) = delete;
@@ -57,13 +53,14 @@ private:
     return i < k_slots ? i : 0;
   }
   static constexpr std::size_t k_slots = CURL_LOCK_DATA_LAST;
+  const CurlApi& m_api;
   CURLSH* m_share;
   std::mutex m_mutexes[k_slots];
 };
 
-CURLSH* shared_handle()
+CURLSH* shared_handle(const CurlApi& api)
 {
-  static SharedState state;
+  static SharedState state(api);
   return state.handle();
 }
 
@@ -161,21 +158,20 @@ struct Client::Impl
 {
   LogSink& log;
   std::string user_agent;
+  const CurlApi* api = nullptr;
   CURL* curl = nullptr;
   Stats stats;
+  std::string load_error;
 };
 
-Client::Client(LogSink& log, std::string user_agent) : m_impl(std::make_unique<Impl>(Impl{log, std::move(user_agent), nullptr, Stats{}}))
+Client::Client(LogSink& log, std::string user_agent) : m_impl(std::make_unique<Impl>(Impl{log, std::move(user_agent), nullptr, nullptr, Stats{}, {}}))
 {
-  global_init_once();
-  shared_handle();
-  m_impl->curl = curl_easy_init();
 }
 
 Client::~Client()
 {
   if (m_impl && m_impl->curl != nullptr) {
-    curl_easy_cleanup(m_impl->curl);
+    m_impl->api->easy_cleanup(m_impl->curl);
   }
 }
 
@@ -186,82 +182,87 @@ const Stats& Client::stats() const noexcept
 
 Result<Response> Client::send(const Request& request)
 {
+  if (m_impl->api == nullptr) {
+    PCI_TRY_ASSIGN(m_impl->api, curl_api());
+    m_impl->curl = m_impl->api->easy_init();
+  }
+  const CurlApi& api = *m_impl->api;
   CURL* curl = m_impl->curl;
   if (curl == nullptr) {
     return fail(ErrorKind::internal, "could not initialise libcurl");
   }
-  curl_easy_reset(curl); // keeps the connection cache
-  curl_easy_setopt(curl, CURLOPT_SHARE, shared_handle());
+  api.easy_reset(curl); // keeps the connection cache
+  api.easy_setopt(curl, CURLOPT_SHARE, shared_handle(api));
   Response response;
   char error_buffer[CURL_ERROR_SIZE] = {0};
   curl_slist* headers = nullptr;
   for (const auto& h : request.headers) {
-    headers = curl_slist_append(headers, (h.name + ": " + h.value).c_str());
+    headers = api.slist_append(headers, (h.name + ": " + h.value).c_str());
   }
   // Suppress curl's default Accept / Expect headers.
-  headers = curl_slist_append(headers, "Expect:");
+  headers = api.slist_append(headers, "Expect:");
 
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, m_impl->user_agent.c_str());
-  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip");
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::min(30000L, static_cast<long>(request.timeout.count())));
-  curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+  api.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
+  api.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  api.easy_setopt(curl, CURLOPT_USERAGENT, m_impl->user_agent.c_str());
+  api.easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip");
+  api.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  api.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::min(30000L, static_cast<long>(request.timeout.count())));
+  api.easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  api.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  api.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  api.easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  api.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  api.easy_setopt(curl, CURLOPT_HEADERDATA, &response);
   curl_blob ca_blob{};
   curl_blob cert_blob{};
   curl_blob key_blob{};
   if (request.tls != nullptr) {
     if (!request.tls->ca_pem.empty()) {
       ca_blob = {const_cast<char*>(request.tls->ca_pem.data()), request.tls->ca_pem.size(), CURL_BLOB_NOCOPY};
-      curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &ca_blob);
+      api.easy_setopt(curl, CURLOPT_CAINFO_BLOB, &ca_blob);
     }
     if (!request.tls->client_certificate_pem.empty()) {
       const std::string& cert = request.tls->client_certificate_pem.reveal();
       const std::string& key = request.tls->client_key_pem.reveal();
       cert_blob = {const_cast<char*>(cert.data()), cert.size(), CURL_BLOB_NOCOPY};
       key_blob = {const_cast<char*>(key.data()), key.size(), CURL_BLOB_NOCOPY};
-      curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &cert_blob);
-      curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
-      curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key_blob);
-      curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
+      api.easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &cert_blob);
+      api.easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
+      api.easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key_blob);
+      api.easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
     }
   }
   if (request.method == "POST") {
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    api.easy_setopt(curl, CURLOPT_POST, 1L);
+    api.easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+    api.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   } else if (request.method != "GET") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    api.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 
-  CURLcode code = curl_easy_perform(curl);
-  curl_slist_free_all(headers);
+  CURLcode code = api.easy_perform(curl);
+  api.slist_free_all(headers);
   ++m_impl->stats.requests;
   long connects = 0;
-  curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+  api.easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
   m_impl->stats.new_connections += static_cast<int>(connects);
   double seconds = 0;
-  curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &seconds);
+  api.easy_getinfo(curl, CURLINFO_TOTAL_TIME, &seconds);
   if (code != CURLE_OK) {
-    std::string text = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+    std::string text = error_buffer[0] != '\0' ? error_buffer : api.easy_strerror(code);
     PCI_DEBUG(m_impl->log, "HTTP " + request.method + " " + redact_url(request.url) + " failed: " + text);
     std::string hint = advice(code);
     return fail(kind_of(code),
                 request.method + " " + redact_url(request.url) + ": " + text + (hint.empty() ? "" : " (" + hint + ")"),
                 "curl error " + std::to_string(static_cast<int>(code)));
   }
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   PCI_DEBUG(m_impl->log, "HTTP " + request.method + " " + redact_url(request.url) + " -> " + response.status_line() +
                            " (" + std::to_string(static_cast<long>(seconds * 1000)) + " ms" +
                            (connects > 0 ? ", new connection" : ", reused connection") + ")");
