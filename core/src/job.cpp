@@ -375,8 +375,8 @@ Result<JobLoginResult> job_login(const JobLoginRequest& request, LoginContext& b
   }
 
   // 3. Every cluster's credential, concurrently.
-  std::vector<const Group*> group_of(entries.size(), nullptr);
-  for (const auto& g : session_groups) {
+  std::vector<Group*> group_of(entries.size(), nullptr);
+  for (auto& g : session_groups) {
     for (std::size_t i : g.members) {
       group_of[i] = &g;
     }
@@ -386,9 +386,15 @@ Result<JobLoginResult> job_login(const JobLoginRequest& request, LoginContext& b
   run_parallel(entries.size(), request.max_parallel, [&](std::size_t i) {
     Entry& e = entries[i];
     if (const auto* o = std::get_if<OidcLoginOptions>(&e.login.command)) {
+      Group& g = *group_of[i];
+      if (i == g.members.front()) {
+        // The cluster that shares the group's options continues on its connections.
+        e.outcome = g.login->cluster_credential(g.tokens->tokens);
+        return;
+      }
       OidcLogin login(*o, ctx);
-      login.share_discovery(*group_of[i]->login);
-      e.outcome = login.cluster_credential(group_of[i]->tokens->tokens);
+      login.share_discovery(*g.login);
+      e.outcome = login.cluster_credential(g.tokens->tokens);
       auto [r, c] = login.http_stats();
       requests += r;
       connections += c;

@@ -96,8 +96,9 @@ TEST_F(LoginTest, LdapWithTokenExchangeAndConciergeJwt)
   for (const auto& r : m_emulator->requests()) {
     kinds.push_back(r.kind);
   }
-  EXPECT_THAT(kinds, ::testing::ElementsAre("discovery", "idp_discovery", "authorize_password", "token_authcode",
-                                            "jwks", "token_exchange", "tcr"));
+  // With name, type and flow all given, IDP discovery is skipped: six round trips in all.
+  EXPECT_THAT(kinds, ::testing::ElementsAre("discovery", "authorize_password", "token_authcode", "jwks",
+                                            "token_exchange", "tcr"));
   auto authorize = of_kind("authorize_password").at(0);
   EXPECT_THAT(authorize.raw, HasSubstr("Pinniped-Username: ci-bot\r\n"));
   EXPECT_THAT(authorize.raw, HasSubstr("Pinniped-Password: " + k_password + "\r\n"));
@@ -166,15 +167,20 @@ TEST_F(LoginTest, OidcWithoutPasswordGrantIsNotOffered)
   config.idps.front().name = "corp-oidc";
   config.idps.front().type = testing::IdpType::oidc;
   start(config);
+  // Explicit cli_password flow: the Supervisor refuses the password grant.
   auto outcome = login();
   ASSERT_FALSE(outcome);
-  EXPECT_EQ(outcome.error().kind(), ErrorKind::usage);
-  EXPECT_THAT(outcome.error().message(), HasSubstr("unable to find upstream identity provider with name \"corp-oidc\" "
-                                                   "and type \"oidc\" and flow \"cli_password\""));
-  // Without an explicit flow the IDP's flows are inspected and the missing cli_password explained.
+  EXPECT_EQ(outcome.error().kind(), ErrorKind::auth);
+  EXPECT_THAT(outcome.error().message(), HasSubstr("login failed with code \"access_denied\": The resource owner or "
+                                                   "authorization server denied the request. Resource owner password "
+                                                   "credentials grant is not allowed for this upstream provider"));
+  // Without an explicit flow the IDP's flows are inspected and the missing cli_password explained
+  // before any password is sent.
+  m_emulator->clear_requests();
   m_options.upstream_idp_flow.clear();
   auto inferred = login();
   ASSERT_FALSE(inferred);
+  EXPECT_EQ(inferred.error().kind(), ErrorKind::usage);
   EXPECT_THAT(inferred.error().message(), HasSubstr("does not offer the cli_password flow"));
   EXPECT_EQ(m_emulator->count("authorize_password"), 0u);
 }
@@ -369,10 +375,19 @@ TEST_F(LoginTest, ConfigurationErrors)
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().kind(), ErrorKind::usage);
   EXPECT_THAT(unknown.error().message(),
-              HasSubstr("unable to find upstream identity provider with name \"nope\" and type \"ldap\" and flow "
-                        "\"cli_password\". Found these providers: [{\"name\":\"my-ldap\""));
+              HasSubstr("error getting authorization: expected to be redirected, but response status was 400 Bad "
+                        "Request (server said: "));
+  EXPECT_THAT(unknown.error().message(), HasSubstr("did not find IDP with name 'nope'"));
+
+  m_options.upstream_idp_flow.clear(); // inferred: IDP discovery names the problem before any password is sent
+  auto inferred = login();
+  ASSERT_FALSE(inferred);
+  EXPECT_THAT(inferred.error().message(),
+              HasSubstr("unable to find upstream identity provider with name \"nope\" and type \"ldap\". Found "
+                        "these providers: [{\"name\":\"my-ldap\""));
 
   m_options = testing::oidc_options_for(*m_emulator);
+  m_options.upstream_idp_flow.clear();
   m_options.upstream_idp_type = "saml";
   auto type = login();
   ASSERT_FALSE(type);

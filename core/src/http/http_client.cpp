@@ -11,9 +11,10 @@
 namespace pinnipedci::http {
 namespace {
 
-// One share handle per process: DNS cache, TLS sessions and the connection pool are shared by
-// every Client, including Clients on other threads (concurrent cluster logins), so a job login
-// resumes TLS sessions and reuses idle connections instead of opening new ones.
+// One share handle per process: the DNS cache and TLS sessions are shared by every Client,
+// including Clients on other threads (concurrent cluster logins), so their handshakes resume
+// sessions. Connections are not shared across threads (libcurl documents that as unsafe); each
+// Client keeps its own connections alive across its requests.
 class SharedState
 {
 public:
@@ -25,7 +26,6 @@ public:
       m_api.share_setopt(m_share, CURLSHOPT_USERDATA, this);
       m_api.share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
       m_api.share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-      m_api.share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
     }
   }
   ~SharedState()
