@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -135,24 +136,29 @@ std::string session_group(const OidcLoginOptions& o, const std::string& username
   return id;
 }
 
-// Runs fn(i) for i in [0, n) on up to `parallel` threads.
-void run_parallel(std::size_t n, int parallel, const std::function<void(std::size_t)>& fn)
+std::size_t worker_count(std::size_t n, int parallel)
+{
+  return std::max<std::size_t>(1, std::min<std::size_t>(n, static_cast<std::size_t>(std::max(parallel, 1))));
+}
+
+// Runs fn(i, worker) for i in [0, n) on worker_count(n, parallel) threads.
+void run_parallel(std::size_t n, int parallel, const std::function<void(std::size_t, std::size_t)>& fn)
 {
   std::atomic<std::size_t> next{0};
-  auto worker = [&] {
+  auto worker = [&](std::size_t w) {
     for (std::size_t i = next++; i < n; i = next++) {
-      fn(i);
+      fn(i, w);
     }
   };
-  std::size_t threads = std::min<std::size_t>(n, static_cast<std::size_t>(std::max(parallel, 1)));
+  std::size_t threads = worker_count(n, parallel);
   if (threads <= 1) {
-    worker();
+    worker(0);
     return;
   }
   std::vector<std::thread> pool;
   pool.reserve(threads);
   for (std::size_t t = 0; t < threads; ++t) {
-    pool.emplace_back(worker);
+    pool.emplace_back(worker, t);
   }
   for (auto& t : pool) {
     t.join();
@@ -309,6 +315,10 @@ Result<JobLoginResult> job_login(const JobLoginRequest& request, LoginContext& b
   }
 
   SharedLog log(*base_context.log);
+  const auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()) + " ms";
+  };
   SharedCredentials credentials(base_context.credentials);
   std::mutex secret_mutex;
   LoginContext ctx = base_context;
@@ -349,7 +359,7 @@ Result<JobLoginResult> job_login(const JobLoginRequest& request, LoginContext& b
     session_lock = std::move(*acquired);
   }
   std::mutex cache_mutex;
-  run_parallel(session_groups.size(), request.max_parallel, [&](std::size_t gi) {
+  run_parallel(session_groups.size(), request.max_parallel, [&](std::size_t gi, std::size_t) {
     Group& g = session_groups[gi];
     const auto& options = std::get<OidcLoginOptions>(entries[g.members.front()].login.command);
     g.login = std::make_unique<OidcLogin>(options, ctx);
@@ -368,6 +378,7 @@ Result<JobLoginResult> job_login(const JobLoginRequest& request, LoginContext& b
     }
   });
   session_lock.reset();
+  PCI_DEBUG(log, "job login: " + std::to_string(session_groups.size()) + " Supervisor session(s) ready after " + elapsed());
   for (const auto& g : session_groups) {
     if (!g.tokens) {
       return tl::unexpected(g.tokens.error());
@@ -381,9 +392,13 @@ Result<JobLoginResult> job_login(const JobLoginRequest& request, LoginContext& b
       group_of[i] = &g;
     }
   }
-  std::atomic<int> requests{0};
-  std::atomic<int> connections{0};
-  run_parallel(entries.size(), request.max_parallel, [&](std::size_t i) {
+  // Each worker thread owns one connection pool, so the clusters it handles one after another
+  // reuse its connections to the Supervisor (and to API servers sharing a host).
+  std::vector<std::unique_ptr<ConnectionPool>> pools;
+  for (std::size_t w = 0; w < worker_count(entries.size(), request.max_parallel); ++w) {
+    pools.push_back(std::make_unique<ConnectionPool>(log, ctx.user_agent));
+  }
+  run_parallel(entries.size(), request.max_parallel, [&](std::size_t i, std::size_t w) {
     Entry& e = entries[i];
     if (const auto* o = std::get_if<OidcLoginOptions>(&e.login.command)) {
       Group& g = *group_of[i];
@@ -392,16 +407,20 @@ Result<JobLoginResult> job_login(const JobLoginRequest& request, LoginContext& b
         e.outcome = g.login->cluster_credential(g.tokens->tokens);
         return;
       }
-      OidcLogin login(*o, ctx);
+      OidcLogin login(*o, ctx, *pools[w]);
       login.share_discovery(*g.login);
       e.outcome = login.cluster_credential(g.tokens->tokens);
-      auto [r, c] = login.http_stats();
-      requests += r;
-      connections += c;
     } else {
-      e.outcome = login_static(std::get<StaticLoginOptions>(e.login.command), e.static_token, ctx);
+      e.outcome = login_static_on(std::get<StaticLoginOptions>(e.login.command), e.static_token, ctx, *pools[w]);
     }
   });
+  int requests = 0;
+  int connections = 0;
+  for (const auto& pool : pools) {
+    auto [r, c] = pool->http_stats();
+    requests += r;
+    connections += c;
+  }
   for (const auto& g : session_groups) {
     auto [r, c] = g.login->http_stats();
     requests += r;
@@ -414,25 +433,28 @@ Result<JobLoginResult> job_login(const JobLoginRequest& request, LoginContext& b
     }
   }
 
+  PCI_DEBUG(log, "job login: " + std::to_string(entries.size()) + " cluster credential(s) after " + elapsed());
   // 4. Pre-populate the credential cache exactly as the exec plugin will look it up.
   {
     auto lock = CacheLock::acquire(credential_path, std::chrono::seconds(60));
     if (!lock) {
       return tl::unexpected(lock.error());
     }
+    std::vector<std::pair<std::string, Credential>> fresh;
     for (const auto& e : entries) {
-      std::vector<std::string> key_args = e.exec_args;
       bool is_static = std::holds_alternative<StaticLoginOptions>(e.login.command);
-      std::string key = credential_cache_key(key_args, "null",
+      std::string key = credential_cache_key(e.exec_args, "null",
                                              is_static ? std::optional<std::string>(e.static_token.reveal())
                                                        : std::nullopt,
                                              is_static ? std::string() : request.username);
-      if (auto stored = credential_cache_put(credential_path, key, e.outcome->credential, ctx.now(), log); !stored) {
-        return tl::unexpected(stored.error());
-      }
+      fresh.emplace_back(std::move(key), e.outcome->credential);
+    }
+    if (auto stored = credential_cache_put(credential_path, fresh, ctx.now(), log); !stored) {
+      return tl::unexpected(stored.error());
     }
   }
 
+  PCI_DEBUG(log, "job login: credential cache written after " + elapsed());
   // 5. The job kubeconfig.
   JobLoginResult result;
   result.job_dir = request.job_dir;

@@ -154,10 +154,28 @@ void complete_defaults(LoginContext& context)
   }
 }
 
+struct ConnectionPool::Impl
+{
+  Impl(LogSink& log, std::string user_agent) : client(log, std::move(user_agent)) {}
+  http::Client client;
+};
+
+ConnectionPool::ConnectionPool(LogSink& log, std::string user_agent)
+  : m_impl(std::make_unique<Impl>(log, std::move(user_agent)))
+{
+}
+
+ConnectionPool::~ConnectionPool() = default;
+
+std::pair<int, int> ConnectionPool::http_stats() const
+{
+  return {m_impl->client.stats().requests, m_impl->client.stats().new_connections};
+}
+
 struct OidcLogin::Impl
 {
-  Impl(const OidcLoginOptions& o, LoginContext& c)
-    : options(o), ctx(c), client(*c.log, c.user_agent)
+  Impl(const OidcLoginOptions& o, LoginContext& c, http::Client* external)
+    : options(o), ctx(c), client(external != nullptr ? *external : owned.emplace(*c.log, c.user_agent))
   {
   }
 
@@ -211,7 +229,8 @@ struct OidcLogin::Impl
 
   const OidcLoginOptions& options;
   LoginContext& ctx;
-  http::Client client;
+  std::optional<http::Client> owned;
+  http::Client& client;
   std::optional<oidc::Supervisor> supervisor;
   std::string flow;
   std::vector<std::string> scopes;
@@ -220,7 +239,13 @@ struct OidcLogin::Impl
 OidcLogin::OidcLogin(const OidcLoginOptions& options, LoginContext& context)
 {
   complete_defaults(context);
-  m_impl = std::make_unique<Impl>(options, context);
+  m_impl = std::make_unique<Impl>(options, context, nullptr);
+}
+
+OidcLogin::OidcLogin(const OidcLoginOptions& options, LoginContext& context, ConnectionPool& connections)
+{
+  complete_defaults(context);
+  m_impl = std::make_unique<Impl>(options, context, &connections.m_impl->client);
 }
 
 OidcLogin::~OidcLogin() = default;
@@ -348,6 +373,14 @@ Result<LoginOutcome> login_oidc(const OidcLoginOptions& options, LoginContext& c
 Result<LoginOutcome> login_static(const StaticLoginOptions& options, const Secret& token, LoginContext& ctx)
 {
   complete_defaults(ctx);
+  ConnectionPool connections(*ctx.log, ctx.user_agent);
+  return login_static_on(options, token, ctx, connections);
+}
+
+Result<LoginOutcome> login_static_on(const StaticLoginOptions& options, const Secret& token, LoginContext& ctx,
+                                     ConnectionPool& connections)
+{
+  complete_defaults(ctx);
   if (auto valid = validate_concierge(options.concierge); !valid) {
     return tl::unexpected(valid.error());
   }
@@ -356,8 +389,7 @@ Result<LoginOutcome> login_static(const StaticLoginOptions& options, const Secre
     outcome.credential.token = token;
     return outcome;
   }
-  http::Client client(*ctx.log, ctx.user_agent);
-  auto credential = concierge::exchange(client, options.concierge, token);
+  auto credential = concierge::exchange(connections.m_impl->client, options.concierge, token);
   if (!credential) {
     return tl::unexpected(credential.error().with_context(k_concierge_prefix));
   }

@@ -95,6 +95,7 @@ int run_job_login(const std::vector<std::string>& args, Env& env)
   bool embed_static = false, password_stdin = false, debug = env.get("PINNIPED_DEBUG").value_or("") == "true";
   bool all_contexts = false;
   int min_validity = 30;
+  int parallel = JobLoginRequest{}.max_parallel;
   po::options_description desc("login");
   desc.add_options()("kubeconfig", po::value(&kubeconfigs), "Pinniped kubeconfig file (repeatable)")(
     "kubeconfig-data", po::value(&kubeconfig_data), "inline or base64 kubeconfig (repeatable)")(
@@ -105,7 +106,8 @@ int run_job_login(const std::vector<std::string>& args, Env& env)
                                                               "embed the current credentials (they expire)")(
     "password-file", po::value(&password_file), "read the password from this file")(
     "password-stdin", po::bool_switch(&password_stdin), "read the password from standard input")(
-    "credential-min-validity", po::value(&min_validity), "seconds")("exec-path", po::value(&exec_path),
+    "credential-min-validity", po::value(&min_validity), "seconds")("parallel", po::value(&parallel),
+                                                                   "worker threads for cluster logins")("exec-path", po::value(&exec_path),
                                                                      "exec command written to the job kubeconfig")(
     "debug", po::bool_switch(), "debug logs");
   po::variables_map vm;
@@ -183,6 +185,7 @@ int run_job_login(const std::vector<std::string>& args, Env& env)
   request.username = env.non_empty("PINNIPED_USERNAME").value_or("");
   request.embed_static = embed_static;
   request.credential_min_validity = min_validity;
+  request.max_parallel = parallel;
 
   JobCredentials credentials(env, password_file, password_stdin);
   LoginContext ctx;

@@ -72,6 +72,28 @@ std::string regex_escape(const std::string& s)
 
 namespace {
 
+// The Debian cpp-httplib library listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG is fixed
+// when the library is compiled). Fifty clients connecting at once then lose SYNs and wait a
+// second for the retransmission, which a Go Supervisor (backlog = somaxconn) never causes. Calling
+// listen() again on the bound socket raises the backlog on Linux.
+void widen_listen_backlog(int port)
+{
+  for (int fd = 0; fd < 4096; ++fd) {
+    sockaddr_in address{};
+    socklen_t length = sizeof address;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 || address.sin_family != AF_INET ||
+        ntohs(address.sin_port) != port) {
+      continue;
+    }
+    int listening = 0;
+    socklen_t size = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) == 0 && listening != 0) {
+      ::listen(fd, SOMAXCONN);
+    }
+  }
+}
+
+
 const char* reason_phrase(int status)
 {
   switch (status) {
@@ -675,6 +697,9 @@ void Emulator::start()
   for (auto* server : {m.supervisor.get(), m.api.get()}) {
     // Bounds how long stop() waits for an idle keep-alive connection.
     server->set_keep_alive_timeout(1);
+    // Go servers do not cap requests per connection; httplib closes after 5 by default, which
+    // would hide (or fake) connection reuse in the client.
+    server->set_keep_alive_max_count(100000);
     server->set_tcp_nodelay(true); // httplib writes headers and body separately: avoid Nagle stalls
     server->set_read_timeout(10);
     server->set_write_timeout(10);
@@ -692,6 +717,8 @@ void Emulator::start()
   if (m.supervisor_port <= 0 || m.api_port <= 0) {
     throw std::runtime_error("pinniped-emulator: cannot bind 127.0.0.1");
   }
+  widen_listen_backlog(m.supervisor_port);
+  widen_listen_backlog(m.api_port);
   const auto workers = static_cast<std::size_t>(std::max(1, m.cfg.worker_threads));
   m.supervisor_thread = run_server(*m.supervisor, workers);
   m.api_thread = run_server(*m.api, workers);

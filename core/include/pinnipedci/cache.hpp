@@ -84,6 +84,10 @@ std::optional<Credential> credential_cache_get(const std::string& path, const st
                                                std::int64_t min_validity, LogSink& log);
 Result<void> credential_cache_put(const std::string& path, const std::string& key, const Credential& credential,
                                   std::int64_t now, LogSink& log);
+// Stores several entries with one rewrite of the file.
+Result<void> credential_cache_put(const std::string& path,
+                                  const std::vector<std::pair<std::string, Credential>>& entries, std::int64_t now,
+                                  LogSink& log);
 
 // Hex SHA-256 without touching OpenSSL (keeps the warm exec-plugin path free of crypto-library
 // initialisation).

@@ -36,7 +36,7 @@ struct JobLoginRequest
   std::string username;       // PINNIPED_USERNAME; written to the exec env of the job kubeconfig
   bool embed_static = false;  // embed the current credential instead of an exec plugin
   int credential_min_validity = 30;
-  int max_parallel = 64;      // concurrent cluster logins
+  int max_parallel = 24;      // worker threads for cluster logins (each keeps its connections)
 };
 
 struct JobClusterResult

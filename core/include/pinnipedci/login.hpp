@@ -76,6 +76,25 @@ struct LoginOutcome
   bool used_password = false;               // false when a refresh token sufficed
 };
 
+// Connections (one libcurl handle) that several logins may use one after another, never at the
+// same time; a job login gives one to each worker thread so its clusters reuse connections.
+class ConnectionPool
+{
+public:
+  ConnectionPool(LogSink& log, std::string user_agent);
+  ~ConnectionPool();
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+  // Requests sent and connections opened through this pool.
+  std::pair<int, int> http_stats() const;
+
+private:
+  friend class OidcLogin;
+  friend Result<LoginOutcome> login_static_on(const StaticLoginOptions&, const Secret&, LoginContext&, ConnectionPool&);
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
 // `login oidc` in two phases, so callers can hold the session-cache lock only around the first and
 // reuse one connection pool for both:
 //   1. supervisor_tokens(): cached tokens if still usable (§2.2), else a refresh, else the password
@@ -87,6 +106,8 @@ class OidcLogin
 public:
   // Validates the options (flow, Concierge parameters, CA bundles) lazily on first use.
   OidcLogin(const OidcLoginOptions& options, LoginContext& context);
+  // Uses `connections` instead of its own; `connections` must outlive this object.
+  OidcLogin(const OidcLoginOptions& options, LoginContext& context, ConnectionPool& connections);
   ~OidcLogin();
   OidcLogin(const OidcLogin&) = delete;
   OidcLogin& operator=(const OidcLogin&) = delete;
@@ -116,6 +137,8 @@ Result<LoginOutcome> login_oidc(const OidcLoginOptions& options, LoginContext& c
 
 // Performs `login static` with the already-resolved token.
 Result<LoginOutcome> login_static(const StaticLoginOptions& options, const Secret& token, LoginContext& context);
+Result<LoginOutcome> login_static_on(const StaticLoginOptions& options, const Secret& token, LoginContext& context,
+                                     ConnectionPool& connections);
 
 // Fills the defaults of a LoginContext that a caller left empty (clock, randomness).
 void complete_defaults(LoginContext& context);

@@ -132,18 +132,32 @@ std::optional<Credential> credential_cache_get(const std::string& path, const st
 Result<void> credential_cache_put(const std::string& path, const std::string& key, const Credential& credential,
                                   std::int64_t now, LogSink& log)
 {
-  if (!credential.expiration) {
-    return {}; // credentials without expiry are never cached (as in Pinniped)
-  }
+  return credential_cache_put(path, {{key, credential}}, now, log);
+}
+
+Result<void> credential_cache_put(const std::string& path,
+                                  const std::vector<std::pair<std::string, Credential>>& fresh, std::int64_t now,
+                                  LogSink& log)
+{
   std::vector<Entry> entries = read_entries(path, now, log);
-  entries.erase(std::remove_if(entries.begin(), entries.end(), [&](const Entry& e) { return e.key == key; }),
-                entries.end());
-  Entry e;
-  e.created = now;
-  e.last_used = now;
-  e.key = key;
-  e.credential = credential;
-  entries.push_back(std::move(e));
+  bool changed = false;
+  for (const auto& [key, credential] : fresh) {
+    if (!credential.expiration) {
+      continue; // credentials without expiry are never cached (as in Pinniped)
+    }
+    entries.erase(std::remove_if(entries.begin(), entries.end(), [&](const Entry& e) { return e.key == key; }),
+                  entries.end());
+    Entry e;
+    e.created = now;
+    e.last_used = now;
+    e.key = key;
+    e.credential = credential;
+    entries.push_back(std::move(e));
+    changed = true;
+  }
+  if (!changed) {
+    return {};
+  }
   return write_entries(path, entries);
 }
 

@@ -11,7 +11,7 @@
 namespace pinnipedci::http {
 namespace {
 
-// One share handle per process: the DNS cache and TLS sessions are shared by every Client,
+// One share handle per process: the DNS cache is shared by every Client,
 // including Clients on other threads (concurrent cluster logins), so their handshakes resume
 // sessions. Connections are not shared across threads (libcurl documents that as unsafe); each
 // Client keeps its own connections alive across its requests.
@@ -25,7 +25,6 @@ public:
       m_api.share_setopt(m_share, CURLSHOPT_UNLOCKFUNC, &SharedState::unlock);
       m_api.share_setopt(m_share, CURLSHOPT_USERDATA, this);
       m_api.share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-      m_api.share_setopt(m_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     }
   }
   ~SharedState()
