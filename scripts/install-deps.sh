@@ -23,3 +23,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Pinned npm tools of the GitHub Actions runner-level tests (tests/github/package-lock.json), when
+# Node.js is present; `npm ci` runs only when node_modules is missing or older than the lockfile.
+gh_tests="$(cd "$(dirname "$0")/.." && pwd)/tests/github"
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && [ -f "$gh_tests/package-lock.json" ]; then
+  if [ ! -f "$gh_tests/node_modules/.package-lock.json" ] ||
+     [ "$gh_tests/package-lock.json" -nt "$gh_tests/node_modules/.package-lock.json" ]; then
+    echo "Installing the pinned npm test tools in tests/github (npm ci)" >&2
+    (cd "$gh_tests" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+fi

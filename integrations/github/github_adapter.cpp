@@ -10,6 +10,7 @@
 #include <pinnipedci/version.hpp>
 
 #include <array>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>

@@ -10,13 +10,14 @@ const dir = path.resolve(process.argv[2]);
 const log = path.join(dir, '..', 'requests.log');
 const server = http.createServer((req, res) => {
   fs.appendFileSync(log, `${req.method} ${req.url}\n`);
-  const file = path.join(dir, path.basename(decodeURIComponent(req.url.split('?')[0])));
-  if (req.url === '/redirect/pinniped-ci-linux-amd64') {
-    res.writeHead(302, { Location: '/pinniped-ci-linux-amd64' });
+  const name = decodeURIComponent(req.url.split('?')[0]).replace(/^\//, '');
+  const file = name.includes('/') || name.startsWith('.') ? null : path.join(dir, name);
+  if (req.url.startsWith('/redirect/')) { // like GitHub's release download redirect
+    res.writeHead(302, { Location: req.url.slice('/redirect'.length) });
     res.end();
     return;
   }
-  fs.readFile(file, (err, data) => {
+  fs.readFile(file || '/nonexistent', (err, data) => {
     if (err) {
       res.writeHead(404);
       res.end('not found');
