@@ -15,6 +15,8 @@ for p in "${packages[@]}"; do
 done
 # kubectl: the one on PATH if any (Debian's `kubectl` package), else Debian's kubernetes-client.
 command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+# Node.js runs the GitHub Actions runner-level tests (machines usually have it already).
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   SUDO=""
