@@ -69,8 +69,8 @@ for i in "${!pids[@]}"; do
 done
 [ "$(count_requests cold authorize_password)" -eq 1 ] || fail "$(count_requests cold authorize_password) password logins for 32 cold kubectl calls"
 [ "$(count_requests cold tcr)" -eq 1 ] || fail "$(count_requests cold tcr) TokenCredentialRequests for 32 cold kubectl calls"
-grep -q '^kind: CredentialCache' "$XDG_CONFIG_HOME/pinniped/credentials.yaml" || fail "credential cache unreadable"
-[ "$(grep -c 'creationTimestamp' "$XDG_CONFIG_HOME/pinniped/credentials.yaml")" -eq 1 ] || fail "duplicate cache entries: $(cat "$XDG_CONFIG_HOME/pinniped/credentials.yaml" | grep -v Data)"
+jq -e '.kind == "CredentialCache" and (.credentials | length == 1)' "$XDG_CONFIG_HOME/pinniped/credentials.yaml" \
+  >/dev/null || fail "credential cache unreadable or duplicated"
 grep -q '^kind: SessionCache' "$XDG_CONFIG_HOME/pinniped/sessions.yaml" || fail "session cache unreadable"
 pass "32 parallel kubectl calls on a cold cache: 1 password login, 1 TokenCredentialRequest"
 

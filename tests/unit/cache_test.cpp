@@ -108,18 +108,43 @@ TEST_F(CacheTest, CredentialRoundTripShapeAndModes)
   ASSERT_TRUE(credential_cache_put(file, "k1", certificate(m_now + 300), m_now, m_log));
   EXPECT_EQ(mode(file), 0600u);
   EXPECT_EQ(mode((m_dir / "pinniped").string()), 0700u);
+  // Written as JSON (valid YAML) in §6.2's shape, keys in Go's order.
   std::string text = read(file);
-  EXPECT_THAT(text, HasSubstr("apiVersion: config.supervisor.pinniped.dev/v1alpha1\ncredentials:\n"));
-  EXPECT_THAT(text, HasSubstr("kind: CredentialCache"));
-  EXPECT_THAT(text, HasSubstr("creationTimestamp: \"2025-07-02T12:00:00Z\""));
-  EXPECT_THAT(text, HasSubstr("expirationTimestamp: \"2025-07-02T12:05:00Z\""));
-  EXPECT_THAT(text, HasSubstr("key: k1"));
+  EXPECT_THAT(text, ::testing::StartsWith("{\"apiVersion\":\"config.supervisor.pinniped.dev/v1alpha1\",\"credentials\":[\n"
+                                         "{\"creationTimestamp\":\"2025-07-02T12:00:00Z\",\"credential\":{"
+                                         "\"clientCertificateData\":\"-----BEGIN CERTIFICATE-----\\nAAA\\n"));
+  EXPECT_THAT(text, HasSubstr("\"expirationTimestamp\":\"2025-07-02T12:05:00Z\"},\"key\":\"k1\","
+                              "\"lastUsedTimestamp\":\"2025-07-02T12:00:00Z\"}"));
+  EXPECT_THAT(text, ::testing::EndsWith("],\"kind\":\"CredentialCache\"}\n"));
 
   auto hit = credential_cache_get(file, "k1", m_now + 10, 30, m_log);
   ASSERT_TRUE(hit);
   EXPECT_EQ(hit->client_key_data.reveal(), certificate(0).client_key_data.reveal());
   EXPECT_EQ(*hit->expiration, m_now + 300);
   EXPECT_FALSE(credential_cache_get(file, "other", m_now, 30, m_log));
+}
+
+TEST_F(CacheTest, ReadsPinnipedYamlCredentialCache)
+{
+  // A file as the Pinniped CLI writes it (§6.2).
+  const std::string file = path("credentials.yaml");
+  const std::string key = "394a60797a6c5ef7618cb83dc68ba480e33cfc07986ea7b6e6f07d316232477d";
+  ASSERT_TRUE(write_private_file(file, "apiVersion: config.supervisor.pinniped.dev/v1alpha1\n"
+                                       "credentials:\n"
+                                       "- creationTimestamp: \"2025-07-02T12:00:00Z\"\n"
+                                       "  credential:\n"
+                                       "    expirationTimestamp: \"2025-07-02T12:10:00Z\"\n"
+                                       "    token: test-token\n"
+                                       "  key: " + key + "\n"
+                                       "  lastUsedTimestamp: \"2025-07-02T12:00:00Z\"\n"
+                                       "kind: CredentialCache\n"));
+  auto hit = credential_cache_get(file, key, m_now, 30, m_log);
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->token.reveal(), "test-token");
+  // Adding an entry keeps the Pinniped one.
+  ASSERT_TRUE(credential_cache_put(file, "mine", certificate(m_now + 300), m_now, m_log));
+  EXPECT_TRUE(credential_cache_get(file, key, m_now, 30, m_log));
+  EXPECT_TRUE(credential_cache_get(file, "mine", m_now, 30, m_log));
 }
 
 TEST_F(CacheTest, CredentialMarginAndPruning)
@@ -151,7 +176,9 @@ TEST_F(CacheTest, ForeignOrBrokenFilesAreReplacedNotFatal)
   ASSERT_TRUE(credential_cache_put(file, "k", certificate(m_now + 300), m_now, m_log));
   EXPECT_TRUE(credential_cache_get(file, "k", m_now, 30, m_log));
 
-  ASSERT_TRUE(write_private_file(file, "{{{ not yaml"));
+  ASSERT_TRUE(write_private_file(file, "{\"apiVersion\": 7"));
+  EXPECT_FALSE(credential_cache_get(file, "k", m_now, 30, m_log));
+  ASSERT_TRUE(write_private_file(file, "[[[ not yaml"));
   EXPECT_FALSE(credential_cache_get(file, "k", m_now, 30, m_log));
   EXPECT_THAT(m_log.text, HasSubstr("not valid YAML"));
   ASSERT_TRUE(write_private_file(file, "apiVersion: config.supervisor.pinniped.dev/v1alpha1\nkind: CredentialCache\n"

@@ -4,6 +4,11 @@
 #include "cache/yaml_io.hpp"
 #include "json/json_util.hpp"
 
+#include <rapidjson/document.h>
+
+#include <fstream>
+#include <sstream>
+
 #include <algorithm>
 
 namespace pinnipedci {
@@ -19,9 +24,70 @@ struct Entry
   Credential credential;
 };
 
+bool keep(const Entry& e, std::int64_t now)
+{
+  // Pinniped's pruning: no expiry, expired, or created over an hour ago.
+  return e.credential.expiration && *e.credential.expiration > now && e.created >= now - k_max_age_seconds;
+}
+
+// pinniped-ci writes this file as JSON (valid YAML, which Pinniped's sigs.k8s.io/yaml reads), so
+// the warm kubectl path parses it with RapidJSON; a YAML file written by Pinniped goes through
+// yaml-cpp.
+std::optional<std::vector<Entry>> read_json_entries(const std::string& text, const std::string& path,
+                                                    std::int64_t now, LogSink& log)
+{
+  auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || text[first] != '{') {
+    return std::nullopt;
+  }
+  std::vector<Entry> out;
+  rapidjson::Document doc;
+  doc.Parse(text.c_str(), text.size());
+  if (doc.HasParseError() || !doc.IsObject() || json::get_string(doc, "apiVersion").value_or("") != cache::k_api_version ||
+      json::get_string(doc, "kind").value_or("") != "CredentialCache") {
+    PCI_DEBUG(log, "cache file " + path + " is not a CredentialCache (" + cache::k_api_version + "); replacing it");
+    return out;
+  }
+  auto list = doc.FindMember("credentials");
+  if (list == doc.MemberEnd() || !list->value.IsArray()) {
+    return out;
+  }
+  for (const auto& item : list->value.GetArray()) {
+    const rapidjson::Value* c = json::get_object(item, "credential");
+    if (c == nullptr) {
+      continue;
+    }
+    Entry e;
+    e.key = json::get_string(item, "key").value_or("");
+    e.created = parse_rfc3339(json::get_string(item, "creationTimestamp").value_or("")).value_or(0);
+    e.last_used = parse_rfc3339(json::get_string(item, "lastUsedTimestamp").value_or("")).value_or(e.created);
+    e.credential.expiration = parse_rfc3339(json::get_string(*c, "expirationTimestamp").value_or(""));
+    e.credential.token = Secret(json::get_string(*c, "token").value_or(""));
+    e.credential.client_certificate_data = Secret(json::get_string(*c, "clientCertificateData").value_or(""));
+    e.credential.client_key_data = Secret(json::get_string(*c, "clientKeyData").value_or(""));
+    if (keep(e, now)) {
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
 std::vector<Entry> read_entries(const std::string& path, std::int64_t now, LogSink& log)
 {
   std::vector<Entry> out;
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      return out;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (auto parsed = read_json_entries(text.str(), path, now, log)) {
+      out = std::move(*parsed);
+      std::stable_sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.created < b.created; });
+      return out;
+    }
+  }
   YAML::Node root = cache::load(path, "CredentialCache", "credentials", log);
   if (!root || !root["credentials"] || !root["credentials"].IsSequence()) {
     return out;
@@ -42,47 +108,45 @@ std::vector<Entry> read_entries(const std::string& path, std::int64_t now, LogSi
     e.credential.token = Secret(cache::scalar(c, "token"));
     e.credential.client_certificate_data = Secret(cache::scalar(c, "clientCertificateData"));
     e.credential.client_key_data = Secret(cache::scalar(c, "clientKeyData"));
-    // Pinniped's pruning: no expiry, expired, or created over an hour ago.
-    if (!e.credential.expiration || *e.credential.expiration <= now || e.created < now - k_max_age_seconds) {
-      continue;
+    if (keep(e, now)) {
+      out.push_back(std::move(e));
     }
-    out.push_back(std::move(e));
   }
   std::stable_sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.created < b.created; });
   return out;
 }
 
+// JSON with the keys in Go's (alphabetical) order, one entry per line.
 Result<void> write_entries(const std::string& path, const std::vector<Entry>& entries)
 {
-  YAML::Emitter out;
-  out << YAML::BeginMap;
-  out << YAML::Key << "apiVersion" << YAML::Value << cache::k_api_version;
-  out << YAML::Key << "credentials" << YAML::Value << YAML::BeginSeq;
-  for (const auto& e : entries) {
-    out << YAML::BeginMap;
-    cache::emit_timestamp(out, "creationTimestamp", e.created);
-    out << YAML::Key << "credential" << YAML::Value << YAML::BeginMap;
-    if (!e.credential.client_certificate_data.empty()) {
-      out << YAML::Key << "clientCertificateData" << YAML::Value << e.credential.client_certificate_data.reveal();
-    }
-    if (!e.credential.client_key_data.empty()) {
-      out << YAML::Key << "clientKeyData" << YAML::Value << e.credential.client_key_data.reveal();
-    }
-    if (e.credential.expiration) {
-      cache::emit_timestamp(out, "expirationTimestamp", *e.credential.expiration);
-    }
-    if (!e.credential.token.empty()) {
-      out << YAML::Key << "token" << YAML::Value << e.credential.token.reveal();
-    }
-    out << YAML::EndMap;
-    out << YAML::Key << "key" << YAML::Value << e.key;
-    cache::emit_timestamp(out, "lastUsedTimestamp", e.last_used);
-    out << YAML::EndMap;
+  std::string out = "{\"apiVersion\":";
+  json::append_go_string(out, cache::k_api_version);
+  out += ",\"credentials\":[";
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    out += i == 0 ? "\n" : ",\n";
+    out += "{\"creationTimestamp\":\"" + format_rfc3339(e.created) + "\",\"credential\":{";
+    bool first = true;
+    auto field = [&](const char* name, const std::string& value) {
+      if (value.empty()) {
+        return;
+      }
+      out += first ? "\"" : ",\"";
+      first = false;
+      out += name;
+      out += "\":";
+      json::append_go_string(out, value);
+    };
+    field("clientCertificateData", e.credential.client_certificate_data.reveal());
+    field("clientKeyData", e.credential.client_key_data.reveal());
+    field("expirationTimestamp", e.credential.expiration ? format_rfc3339(*e.credential.expiration) : std::string());
+    field("token", e.credential.token.reveal());
+    out += "},\"key\":";
+    json::append_go_string(out, e.key);
+    out += ",\"lastUsedTimestamp\":\"" + format_rfc3339(e.last_used) + "\"}";
   }
-  out << YAML::EndSeq;
-  out << YAML::Key << "kind" << YAML::Value << "CredentialCache";
-  out << YAML::EndMap;
-  return write_private_file(path, std::string(out.c_str()) + "\n");
+  out += "],\"kind\":\"CredentialCache\"}\n";
+  return write_private_file(path, out);
 }
 
 } // namespace
