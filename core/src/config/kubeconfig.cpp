@@ -5,6 +5,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <sstream>
+
 namespace pinnipedci {
 namespace {
 
@@ -219,19 +221,34 @@ Result<std::vector<std::string>> split_kubeconfig_data(const std::string& data, 
     }
     text = std::move(*decoded);
   }
+  // Split at "---" lines ourselves: yaml-cpp 0.7's LoadAll() loops forever on some malformed
+  // input (found by tests/unit/robustness_test.cpp), Load() of one document does not.
+  std::vector<std::string> chunks(1);
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    bool separator = line.rfind("---", 0) == 0 && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+    if (separator) {
+      chunks.emplace_back(line.substr(3) + "\n");
+    } else if (line == "..." || line == "...\r") {
+      chunks.emplace_back();
+    } else {
+      chunks.back() += line + "\n";
+    }
+  }
   std::vector<std::string> documents;
-  try {
-    for (const auto& doc : YAML::LoadAll(text)) {
-      if (doc.IsNull()) {
+  for (const auto& chunk : chunks) {
+    try {
+      YAML::Node doc = YAML::Load(chunk);
+      if (!doc || doc.IsNull()) {
         continue;
       }
       YAML::Emitter out;
       out << doc;
       documents.emplace_back(out.c_str());
+    } catch (const YAML::Exception& e) {
+      return fail(ErrorKind::usage, "kubeconfig " + source + ": invalid YAML at line " +
+                                      std::to_string(e.mark.line + 1) + ": " + e.msg);
     }
-  } catch (const YAML::Exception& e) {
-    return fail(ErrorKind::usage, "kubeconfig " + source + ": invalid YAML at line " +
-                                    std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   if (documents.empty()) {
     return fail(ErrorKind::usage, "kubeconfig " + source + " holds no YAML document");
