@@ -94,7 +94,7 @@ int oidc_plugin(const std::vector<std::string>& args, const ParsedLogin& parsed,
   const std::string username = env.non_empty("PINNIPED_USERNAME").value_or("");
   const std::string credential_path = cache_path(options.credential_cache, env, "credentials.yaml");
   const std::string session_path = cache_path(options.session_cache, env, "sessions.yaml");
-  const std::string key = credential_cache_key({args.begin() + 1, args.end()}, info.cluster_json, std::nullopt, username);
+  const std::string key = credential_cache_key(args, info.cluster_json, std::nullopt, username);
 
   std::optional<CacheLock> credential_lock = lock_cache(credential_path, log);
   if (credential_lock) {
@@ -142,7 +142,7 @@ int static_plugin(const std::vector<std::string>& args, const ParsedLogin& parse
   // Only Concierge credentials are cached (as in Pinniped).
   const std::string credential_path =
     options.concierge.enabled ? cache_path(options.credential_cache, env, "credentials.yaml") : std::string();
-  const std::string key = credential_cache_key({args.begin() + 1, args.end()}, info.cluster_json,
+  const std::string key = credential_cache_key(args, info.cluster_json,
                                                token->reveal(), "");
   std::optional<CacheLock> credential_lock = lock_cache(credential_path, log);
   if (credential_lock) {

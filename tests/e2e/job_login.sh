@@ -19,6 +19,14 @@ if grep -qF "$BOT_PASSWORD" "$T/job/kubeconfig"; then fail "password in the job 
 pass "job login writes a private job directory"
 
 unset PINNIPED_PASSWORD
+# The job login stored each cluster's credential under the key the exec plugin computes (Pinniped's
+# key: the plugin's argv after the program name), so the first kubectl call needs no request.
+tcr_before=$(count_requests short tcr)
+set_faults short '{"cert_ttl_seconds": 5}'
+kube_whoami first "$T/job/kubeconfig"
+expect_rc 0 "first kubectl call" first
+[ "$(count_requests short tcr)" -eq "$tcr_before" ] || fail "the first kubectl call after the job login missed the credential cache"
+pass "first kubectl call after the job login is served from the job's credential cache"
 calls=0
 end=$((SECONDS + ${PCI_E2E_LOOP_SECONDS:-30}))
 while [ "$SECONDS" -lt "$end" ]; do
