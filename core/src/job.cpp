@@ -2,6 +2,8 @@
 // a private job directory with a kubeconfig whose exec users read the job's caches.
 #include <pinnipedci/job.hpp>
 
+#include "crypto/crypto.hpp"
+
 #include <pinnipedci/cache.hpp>
 #include <pinnipedci/kubeconfig.hpp>
 
@@ -165,26 +167,6 @@ void run_parallel(std::size_t n, int parallel, const std::function<void(std::siz
   }
 }
 
-std::string base64_of(const std::string& text)
-{
-  static const char* chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < text.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(text[i]) << 16) | (static_cast<unsigned char>(text[i + 1]) << 8) |
-                 static_cast<unsigned char>(text[i + 2]);
-    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], chars[(v >> 6) & 63], chars[v & 63]};
-  }
-  if (i + 1 == text.size()) {
-    unsigned v = static_cast<unsigned char>(text[i]) << 16;
-    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == text.size()) {
-    unsigned v = (static_cast<unsigned char>(text[i]) << 16) | (static_cast<unsigned char>(text[i + 1]) << 8);
-    out += {chars[(v >> 18) & 63], chars[(v >> 12) & 63], chars[(v >> 6) & 63], '='};
-  }
-  return out;
-}
-
 std::string render_kubeconfig(const std::vector<Entry>& entries, const JobLoginRequest& request)
 {
   YAML::Emitter out;
@@ -226,8 +208,8 @@ std::string render_kubeconfig(const std::vector<Entry>& entries, const JobLoginR
     const Credential& c = e.outcome->credential;
     if (request.embed_static) {
       if (!c.client_certificate_data.empty()) {
-        out << YAML::Key << "client-certificate-data" << YAML::Value << base64_of(c.client_certificate_data.reveal());
-        out << YAML::Key << "client-key-data" << YAML::Value << base64_of(c.client_key_data.reveal());
+        out << YAML::Key << "client-certificate-data" << YAML::Value << crypto::base64_encode(c.client_certificate_data.reveal());
+        out << YAML::Key << "client-key-data" << YAML::Value << crypto::base64_encode(c.client_key_data.reveal());
       } else {
         out << YAML::Key << "token" << YAML::Value << c.token.reveal();
       }

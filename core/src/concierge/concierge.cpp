@@ -6,23 +6,11 @@
 #include <rapidjson/document.h>
 
 #include <chrono>
-#include <thread>
 
 namespace pinnipedci::concierge {
 namespace {
 
 const std::string k_default_suffix = "pinniped.dev";
-
-std::string snippet(const std::string& body)
-{
-  std::string s = body.substr(0, 300);
-  for (char& c : s) {
-    if (c == '\n' || c == '\r') {
-      c = ' ';
-    }
-  }
-  return s;
-}
 
 // The message of a Kubernetes Status object, if the body is one.
 std::string status_message(const std::string& body)
@@ -35,26 +23,12 @@ std::string status_message(const std::string& body)
   return json::get_string(doc, "message").value_or("");
 }
 
-Result<http::Response> post_with_retries(http::Client& client, const http::Request& request)
-{
-  for (int attempt = 1;; ++attempt) {
-    auto response = client.send(request);
-    bool transient = (!response && response.error().kind() == ErrorKind::network) ||
-                     (response && (response->status == 429 || response->status == 502 || response->status == 503 ||
-                                   response->status == 504));
-    if (!transient || attempt == 3) {
-      return response;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt * attempt));
-  }
-}
-
 Error http_error(const http::Response& response, const std::string& resource)
 {
   std::string message = status_message(response.body);
   if (response.status >= 500 || message.empty()) {
     return Error(response.status >= 500 || response.status == 429 ? ErrorKind::remote : ErrorKind::usage,
-                 "an error on the server (\"" + snippet(message.empty() ? response.body : message) +
+                 "an error on the server (\"" + http::one_line(message.empty() ? response.body : message) +
                    "\") has prevented the request from succeeding (post " + resource + "), HTTP " +
                    response.status_line());
   }
@@ -117,7 +91,7 @@ Result<Credential> exchange(http::Client& client, const ConciergeOptions& option
   request.body = token_credential_request_body(token.reveal(), options);
   request.tls = &tls;
   request.timeout = std::chrono::seconds(30);
-  PCI_TRY_ASSIGN(http::Response response, post_with_retries(client, request));
+  PCI_TRY_ASSIGN(http::Response response, http::send_retrying(client, request));
   if (response.status < 200 || response.status > 299) {
     return tl::unexpected(http_error(response, "tokencredentialrequests." + group).with_context("could not login"));
   }
@@ -172,7 +146,7 @@ Result<WhoAmI> whoami(http::Client& client, const std::string& server, const htt
                  R"(/v1alpha1","metadata":{"creationTimestamp":null},"spec":{},"status":{"kubernetesUserInfo":{"user":{"username":""}}}})";
   request.body_is_secret = false;
   request.tls = &tls;
-  PCI_TRY_ASSIGN(http::Response response, post_with_retries(client, request));
+  PCI_TRY_ASSIGN(http::Response response, http::send_retrying(client, request));
   if (response.status == 404) {
     return fail(ErrorKind::usage, "could not complete WhoAmIRequest (is the Pinniped WhoAmI API running and healthy?): " +
                                     response.status_line());

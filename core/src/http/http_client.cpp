@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 namespace pinnipedci::http {
 namespace {
@@ -179,6 +181,11 @@ const Stats& Client::stats() const noexcept
   return m_impl->stats;
 }
 
+LogSink& Client::log() const noexcept
+{
+  return m_impl->log;
+}
+
 Result<Response> Client::send(const Request& request)
 {
   if (m_impl->api == nullptr) {
@@ -277,6 +284,36 @@ Result<Response> Client::send(const Request& request)
     }
   }
   return response;
+}
+
+Result<Response> send_retrying(Client& client, const Request& request, int attempts)
+{
+  for (int attempt = 1;; ++attempt) {
+    auto response = client.send(request);
+    bool transient = (!response && response.error().kind() == ErrorKind::network) ||
+                     (response && (response->status == 429 || response->status == 502 || response->status == 503 ||
+                                   response->status == 504));
+    if (!transient || attempt >= attempts) {
+      return response;
+    }
+    PCI_DEBUG(client.log(), "retrying " + request.method + " " + redact_url(request.url) + " (attempt " +
+                     std::to_string(attempt + 1) + ")");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt * attempt));
+  }
+}
+
+std::string one_line(const std::string& body)
+{
+  std::string s = body.substr(0, 300);
+  for (char& c : s) {
+    if (c == '\n' || c == '\r') {
+      c = ' ';
+    }
+  }
+  while (!s.empty() && s.back() == ' ') {
+    s.pop_back();
+  }
+  return body.size() > 300 ? s + "..." : s;
 }
 
 std::string redact_url(const std::string& url)

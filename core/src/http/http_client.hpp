@@ -69,11 +69,19 @@ public:
   // Sends one request; never follows redirects. Errors are ErrorKind::network.
   Result<Response> send(const Request& request);
   const Stats& stats() const noexcept;
+  LogSink& log() const noexcept;
 
 private:
   struct Impl;
   std::unique_ptr<Impl> m_impl;
 };
+
+// Sends `request`, retrying up to `attempts` times in all on connection failures and on 429, 502,
+// 503 and 504 (short backoff). For idempotent requests only.
+Result<Response> send_retrying(Client& client, const Request& request, int attempts = 3);
+
+// The first 300 bytes of a server body on one line, for error messages.
+std::string one_line(const std::string& body);
 
 // "https://host:port/path" with any query string or fragment removed, for logs.
 std::string redact_url(const std::string& url);

@@ -6,35 +6,14 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
 
 namespace pinnipedci::oidc {
 namespace {
-
-constexpr int k_max_attempts = 3;
 
 std::string scheme_of(const std::string& url)
 {
   auto colon = url.find("://");
   return colon == std::string::npos ? std::string() : url.substr(0, colon);
-}
-
-bool is_transient(long status)
-{
-  return status == 429 || status == 502 || status == 503 || status == 504;
-}
-
-// One line of a server body for an error message.
-std::string snippet(const std::string& body)
-{
-  std::string s = body.substr(0, 300);
-  std::replace(s.begin(), s.end(), '\n', ' ');
-  std::replace(s.begin(), s.end(), '\r', ' ');
-  while (!s.empty() && s.back() == ' ') {
-    s.pop_back();
-  }
-  return body.size() > 300 ? s + "..." : s;
 }
 
 std::string join(const std::vector<std::string>& items, const std::string& sep)
@@ -114,7 +93,7 @@ Error oauth2_error(const http::Response& response)
     }
   }
   return Error(response.status >= 500 ? ErrorKind::remote : ErrorKind::auth,
-               "oauth2: cannot fetch token: " + response.status_line() + "; response: " + snippet(response.body));
+               "oauth2: cannot fetch token: " + response.status_line() + "; response: " + http::one_line(response.body));
 }
 
 } // namespace
@@ -194,17 +173,7 @@ Result<http::Response> Supervisor::get_with_retries(const std::string& url, std:
   request.url = url;
   request.headers = std::move(headers);
   request.tls = &m_tls;
-  for (int attempt = 1;; ++attempt) {
-    auto response = m_client.send(request);
-    bool retry = attempt < k_max_attempts &&
-                 ((!response && response.error().kind() == ErrorKind::network) ||
-                  (response && is_transient(response->status)));
-    if (!retry) {
-      return response;
-    }
-    PCI_DEBUG(m_log, "retrying GET " + http::redact_url(url) + " (attempt " + std::to_string(attempt + 1) + ")");
-    std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt * attempt));
-  }
+  return http::send_retrying(m_client, request);
 }
 
 void Supervisor::adopt_discovery(const Supervisor& other)
@@ -239,7 +208,7 @@ Result<void> Supervisor::discover()
   if (response->status != 200) {
     return fail(response->status >= 500 || response->status == 429 ? ErrorKind::remote : ErrorKind::usage,
                 "could not perform OIDC discovery for \"" + m_issuer + "\": " + response->status_line() + ": " +
-                  snippet(response->body) + " (check --issuer)");
+                  http::one_line(response->body) + " (check --issuer)");
   }
   rapidjson::Document doc;
   doc.Parse(response->body.c_str(), response->body.size());
@@ -352,7 +321,7 @@ Result<Secret> Supervisor::authorize_password(const AuthorizeParams& params, con
     ErrorKind kind = response->status >= 500 || response->status == 429 ? ErrorKind::remote : ErrorKind::usage;
     if (!doc.HasParseError() && doc.IsObject()) {
       if (auto description = json::get_string(doc, "error_description")) {
-        message += " (server said: " + snippet(*description) + ")";
+        message += " (server said: " + http::one_line(*description) + ")";
       }
     }
     return tl::unexpected(Error(kind, message));
@@ -578,7 +547,7 @@ Result<std::pair<Secret, jose::Jwt>> Supervisor::exchange(const Secret& access_t
     ErrorKind kind = response->status >= 500 ? ErrorKind::remote : ErrorKind::auth;
     if (!doc.HasParseError() && doc.IsObject()) {
       if (auto d = json::get_string(doc, "error_description")) {
-        message += " (server said: " + snippet(*d) + ")";
+        message += " (server said: " + http::one_line(*d) + ")";
       }
       if (auto e = json::get_string(doc, "error"); e && response->status < 500) {
         kind = kind_for_oauth_error(*e, response->status);
