@@ -90,6 +90,16 @@ expect_rc 0 "unwritable cache" nocache.plugin
 expect_in "not using the cache /proc/pinniped-ci-not-writable/pinniped/credentials.yaml" "$T/nocache.plugin.err"
 pass "unwritable cache directory: login works, --debug says why the cache is skipped"
 
+# --- password on stdin, --format kubeconfig -------------------------------------------------------
+unset PINNIPED_PASSWORD
+printf '%s\n' "$BOT_PASSWORD" | run_capture stdin "$PCI_BIN" login --kubeconfig "$cold_KUBECONFIG" \
+  --job-dir "$T/stdin-job" --password-stdin --format kubeconfig
+expect_rc 0 "--password-stdin" stdin
+grep -q '^current-context: ' "$T/stdin.out" || fail "--format kubeconfig did not print the kubeconfig"
+cmp -s "$T/stdin.out" "$T/stdin-job/kubeconfig" || fail "--format kubeconfig differs from the written file"
+pass "--password-stdin and --format kubeconfig"
+export PINNIPED_PASSWORD="$BOT_PASSWORD"
+
 # --- --static and --format env ------------------------------------------------------------------
 run_capture static "$PCI_BIN" login --kubeconfig "$cold_KUBECONFIG" --job-dir "$T/static-job" --static --format env
 expect_rc 0 "static login" static
