@@ -93,8 +93,8 @@ Result<ExecInfo> parse_exec_info(const std::string& text)
     }
   };
   auto add_bool = [&](const char* name) {
-    auto it = cluster->FindMember(name);
-    if (it != cluster->MemberEnd() && it->value.IsBool() && it->value.GetBool()) {
+    const rapidjson::Value* v = json::member(*cluster, name);
+    if (v != nullptr && v->IsBool() && v->GetBool()) {
       if (!first) {
         out.push_back(',');
       }
@@ -112,8 +112,8 @@ Result<ExecInfo> parse_exec_info(const std::string& text)
     out.push_back(',');
   }
   out += "\"config\":";
-  auto config = cluster->FindMember("config");
-  out += (config == cluster->MemberEnd() || config->value.IsNull()) ? "null" : json::to_string(config->value);
+  const rapidjson::Value* config = json::member(*cluster, "config");
+  out += (config == nullptr || config->IsNull()) ? "null" : json::to_string(*config);
   out += "}";
   info.cluster_json = std::move(out);
   info.server = json::get_string(*cluster, "server").value_or("");

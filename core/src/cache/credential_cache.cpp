@@ -48,11 +48,11 @@ std::optional<std::vector<Entry>> read_json_entries(const std::string& text, con
     PCI_DEBUG(log, "cache file " + path + " is not a CredentialCache (" + cache::k_api_version + "); replacing it");
     return out;
   }
-  auto list = doc.FindMember("credentials");
-  if (list == doc.MemberEnd() || !list->value.IsArray()) {
+  const rapidjson::Value* list = json::member(doc, "credentials");
+  if (list == nullptr || !list->IsArray()) {
     return out;
   }
-  for (const auto& item : list->value.GetArray()) {
+  for (const auto& item : list->GetArray()) {
     const rapidjson::Value* c = json::get_object(item, "credential");
     if (c == nullptr) {
       continue;

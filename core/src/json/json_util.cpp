@@ -98,6 +98,15 @@ std::string go_string(std::string_view value)
   return out;
 }
 
+const rapidjson::Value* member(const rapidjson::Value& object, const char* name)
+{
+  if (!object.IsObject()) {
+    return nullptr;
+  }
+  auto it = object.FindMember(name);
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
 std::optional<std::string> get_string(const rapidjson::Value& object, const char* name)
 {
   if (!object.IsObject()) {

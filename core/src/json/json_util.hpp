@@ -16,6 +16,8 @@ void append_go_string(std::string& out, std::string_view value);
 std::string go_string(std::string_view value);
 
 // Member accessors that tolerate missing members and wrong types.
+// The member `name` of an object, or nullptr.
+const rapidjson::Value* member(const rapidjson::Value& object, const char* name);
 std::optional<std::string> get_string(const rapidjson::Value& object, const char* name);
 const rapidjson::Value* get_object(const rapidjson::Value& object, const char* name);
 std::vector<std::string> get_string_array(const rapidjson::Value& object, const char* name);

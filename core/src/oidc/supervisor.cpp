@@ -266,10 +266,10 @@ Result<IdpDiscovery> Supervisor::discover_idps()
                 "unable to fetch the Pinniped IDP discovery document: could not parse response JSON");
   }
   IdpDiscovery out;
-  auto list = doc.FindMember("pinniped_identity_providers");
-  if (list != doc.MemberEnd() && list->value.IsArray()) {
-    out.raw_providers_json = json::to_string(list->value);
-    for (const auto& item : list->value.GetArray()) {
+  const rapidjson::Value* list = json::member(doc, "pinniped_identity_providers");
+  if (list != nullptr && list->IsArray()) {
+    out.raw_providers_json = json::to_string(*list);
+    for (const auto& item : list->GetArray()) {
       UpstreamIdp idp;
       idp.name = json::get_string(item, "name").value_or("");
       idp.type = json::get_string(item, "type").value_or("");
@@ -279,9 +279,9 @@ Result<IdpDiscovery> Supervisor::discover_idps()
   } else {
     out.raw_providers_json = "[]";
   }
-  auto types = doc.FindMember("pinniped_supported_identity_provider_types");
-  if (types != doc.MemberEnd() && types->value.IsArray()) {
-    for (const auto& item : types->value.GetArray()) {
+  const rapidjson::Value* types = json::member(doc, "pinniped_supported_identity_provider_types");
+  if (types != nullptr && types->IsArray()) {
+    for (const auto& item : types->GetArray()) {
       if (auto t = json::get_string(item, "type")) {
         out.supported_types.push_back(*t);
       }
@@ -440,8 +440,8 @@ Result<TokenSet> Supervisor::parse_token_response(const http::Response& response
     token_type = json::get_string(doc, "token_type").value_or("");
     refresh_token = json::get_string(doc, "refresh_token").value_or("");
     id_token = json::get_string(doc, "id_token").value_or("");
-    if (auto it = doc.FindMember("expires_in"); it != doc.MemberEnd() && it->value.IsNumber()) {
-      expires_in = it->value.IsInt64() ? it->value.GetInt64() : static_cast<std::int64_t>(it->value.GetDouble());
+    if (const rapidjson::Value* v = json::member(doc, "expires_in"); v != nullptr && v->IsNumber()) {
+      expires_in = v->IsInt64() ? v->GetInt64() : static_cast<std::int64_t>(v->GetDouble());
     }
   }
   if (access_token.empty()) {
