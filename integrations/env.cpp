@@ -29,11 +29,11 @@ Env Env::from_process()
   env.out = &std::cout;
   env.err = &std::cerr;
   env.stdin_is_tty = isatty(STDIN_FILENO) == 1;
-  env.prompt = [](const std::string& prompt, bool echo) -> std::optional<std::string> {
+  env.prompt = [](const std::string& text, bool echo) -> std::optional<std::string> {
     if (isatty(STDIN_FILENO) != 1) {
       return std::nullopt;
     }
-    std::cerr << prompt << std::flush;
+    std::cerr << text << std::flush;
     termios old_settings{};
     bool restore = false;
     if (!echo && tcgetattr(STDIN_FILENO, &old_settings) == 0) {

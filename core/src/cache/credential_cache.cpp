@@ -205,7 +205,9 @@ Result<void> credential_cache_put(const std::string& path,
 {
   std::vector<Entry> entries = read_entries(path, now, log);
   bool changed = false;
-  for (const auto& [key, credential] : fresh) {
+  for (const auto& item : fresh) {
+    const std::string& key = item.first;
+    const Credential& credential = item.second;
     if (!credential.expiration) {
       continue; // credentials without expiry are never cached (as in Pinniped)
     }
