@@ -1,4 +1,5 @@
 // The core login against the in-process emulator over real TLS (pinniped-protocol.md §2, §4, §7).
+#include "support/connect_proxy.hpp"
 #include "support/test_support.hpp"
 
 #include <pinnipedci/credential.hpp>
@@ -515,6 +516,61 @@ TEST_F(LoginTest, WhoAmIThroughTheIssuedCertificate)
   ASSERT_TRUE(who) << who.error().message();
   EXPECT_EQ(who->username, "ci-bot");
   EXPECT_THAT(who->groups, ::testing::Contains("ci-robots"));
+}
+
+} // namespace
+} // namespace pinnipedci
+
+namespace pinnipedci {
+namespace {
+
+// Environment variables for the duration of a test.
+class ScopedEnv
+{
+public:
+  ScopedEnv(const char* name, const std::string& value) : m_name(name)
+  {
+    if (const char* old = std::getenv(name)) {
+      m_old = old;
+    }
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv()
+  {
+    if (m_old) {
+      ::setenv(m_name, m_old->c_str(), 1);
+    } else {
+      ::unsetenv(m_name);
+    }
+  }
+
+private:
+  const char* m_name;
+  std::optional<std::string> m_old;
+};
+
+TEST_F(LoginTest, HttpsProxyIsUsedAndNoProxyIsHonoured)
+{
+  start();
+  testing::ConnectProxy proxy;
+  {
+    ScopedEnv https_proxy("HTTPS_PROXY", proxy.url());
+    ScopedEnv no_proxy("NO_PROXY", "");
+    auto outcome = login();
+    ASSERT_TRUE(outcome) << outcome.error().message();
+  }
+  auto targets = proxy.targets();
+  std::string supervisor = m_emulator->supervisor_url().substr(std::string("https://").size());
+  std::string api = m_emulator->api_url().substr(std::string("https://").size());
+  EXPECT_THAT(targets, ::testing::Contains(supervisor));
+  EXPECT_THAT(targets, ::testing::Contains(api));
+  {
+    ScopedEnv https_proxy("HTTPS_PROXY", proxy.url());
+    ScopedEnv no_proxy("NO_PROXY", "127.0.0.1");
+    auto outcome = login();
+    ASSERT_TRUE(outcome) << outcome.error().message();
+  }
+  EXPECT_EQ(proxy.targets().size(), targets.size()); // nothing more went through the proxy
 }
 
 } // namespace
