@@ -29,15 +29,29 @@ sed -n '/exec:/,/provideClusterInfo/p' "$work/kubeconfig" | grep -v 'ca-bundle-d
 
 export PINNIPED_USERNAME=ci-bot PINNIPED_PASSWORD_FILE="$work/bot-password"
 echo
-echo "\$ kubectl --kubeconfig kubeconfig auth whoami"
+echo "\$ set -a; eval \"\$(pinniped-ci login --kubeconfig kubeconfig --job-dir JOB --format env)\"; set +a"
+set -a
+eval "$(./build/pinniped-ci login --kubeconfig "$work/kubeconfig" --job-dir "$work/job" --format env)"
+set +a
+echo "KUBECONFIG=$KUBECONFIG"
+unset PINNIPED_PASSWORD_FILE # the rest of the job needs no password: the job kubeconfig refreshes itself
+
+echo
+echo "\$ kubectl auth whoami      # through the exported job kubeconfig, no password in the environment"
 if kubectl auth whoami --help >/dev/null 2>&1; then
-  kubectl --kubeconfig "$work/kubeconfig" auth whoami
+  kubectl auth whoami
 else
   echo '{"kind":"SelfSubjectReview","apiVersion":"authentication.k8s.io/v1"}' >"$work/ssr.json"
-  kubectl --kubeconfig "$work/kubeconfig" create --raw /apis/authentication.k8s.io/v1/selfsubjectreviews -f "$work/ssr.json"
+  kubectl create --raw /apis/authentication.k8s.io/v1/selfsubjectreviews -f "$work/ssr.json"
 fi
 echo
-echo "\$ pinniped-ci whoami --kubeconfig kubeconfig"
-./build/pinniped-ci whoami --kubeconfig "$work/kubeconfig"
+echo "\$ kubectl get --raw /version"
+kubectl get --raw /version
 echo
-echo "Logged in as the non-human account through the Supervisor and Concierge; no browser, no prompt."
+echo
+echo "\$ pinniped-ci whoami        # Pinniped's WhoAmI API, logging in again through the exec plugin"
+PINNIPED_PASSWORD_FILE="$work/bot-password" ./build/pinniped-ci whoami --kubeconfig "$work/kubeconfig"
+echo
+./build/pinniped-ci logout --job-dir "$PINNIPED_CI_JOB_DIR"
+echo "Logged in as the non-human account through the Supervisor and Concierge (no browser, no prompt),"
+echo "ran kubectl through the exported credentials, and removed the job directory."
