@@ -73,7 +73,7 @@ for L in "${LATENCIES[@]}"; do
   # first (a hit sends no request) so its idle threads do not disturb the measurement.
   kill "${pids[-1]}" 2>/dev/null || true
   wait "${pids[-1]}" 2>/dev/null || true
-  mapfile -t args < <(sed -n '/args:/,/env:/p' "$T/job-$L-1/kubeconfig" | sed -n 's/^ *- //p')
+  mapfile -t args < <(sed -n '/args:/,/env:/p' "$T/job-$L-1/kubeconfig" | sed -n 's/^ *- //p' | sed 's/^"\(.*\)"$/\1/')
   runs=500
   if command -v hyperfine >/dev/null 2>&1; then
     hyperfine -N --warmup 30 --runs "$runs" --export-json "$T/warm-$L.json" /bin/true "$PCI ${args[*]}" >"$T/hyperfine-$L.log" 2>&1 || { cat "$T/hyperfine-$L.log" >&2; exit 1; }

@@ -39,7 +39,7 @@ binary=$(jq -r .commands.savedState.binary "$T/dl.json")
 case "$binary" in "$T/runner_temp/pinniped-ci-bin-"*/pinniped-ci) ;; *) fail "downloaded binary at $binary" ;; esac
 cmp -s "$binary" "$PCI_BIN" || fail "downloaded binary differs"
 kc=$(jq -r .commands.exportedVars.KUBECONFIG "$T/dl.json")
-grep -qF "command: $binary" "$kc" || fail "job kubeconfig does not run the downloaded binary"
+{ grep -qF "command: \"$binary\"" "$kc" || grep -qF "command: $binary" "$kc"; } || fail "job kubeconfig does not run the downloaded binary"
 (unset PINNIPED_PASSWORD; HOME="$T/kubectl-home" KUBECONFIG="$kc" "$KUBECTL" auth whoami >"$T/dl_whoami.out" 2>"$T/dl_whoami.err") \
   || fail "kubectl with the downloaded binary failed: $(cat "$T/dl_whoami.err")"
 expect_in ci-bot "$T/dl_whoami.out"
