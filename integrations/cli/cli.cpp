@@ -2,6 +2,7 @@
 
 #include "cli/exec_plugin.hpp"
 #include "cli/job_command.hpp"
+#include "files.hpp"
 #include "github/github_adapter.hpp"
 
 #include <pinnipedci/credential.hpp>
@@ -51,17 +52,6 @@ Exit codes: 0 ok, 2 usage/config, 3 authentication rejected, 4 network/TLS, 5 se
 bool debug_from_env(const Env& env)
 {
   return env.get("PINNIPED_DEBUG").value_or("") == "true";
-}
-
-Result<std::string> read_text_file(const std::string& path, const std::string& what)
-{
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fail(ErrorKind::usage, "could not read " + what + " " + path + ": no such file or not readable");
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 int whoami_command(const std::vector<std::string>& args, Env& env)

@@ -2,6 +2,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/credentials.hpp"
+#include "files.hpp"
 #include "job_output.hpp"
 
 #include <pinnipedci/credential.hpp>
@@ -52,17 +53,6 @@ private:
   EnvCredentialSource m_inner;
   bool m_from_stdin;
 };
-
-Result<std::string> read_file(const std::string& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fail(ErrorKind::usage, "could not read kubeconfig " + path + ": no such file or not readable");
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 Result<std::string> make_job_dir(const Env& env)
 {
@@ -132,7 +122,7 @@ int run_job_login(const std::vector<std::string>& args, Env& env)
   // Collect the kubeconfig documents.
   std::vector<std::pair<std::string, std::string>> documents; // (source, yaml)
   for (const auto& path : kubeconfigs) {
-    auto text = read_file(path);
+    auto text = read_text_file(path, "kubeconfig");
     if (!text) {
       return report(text.error(), env, debug);
     }
@@ -207,7 +197,7 @@ int run_job_login(const std::vector<std::string>& args, Env& env)
   } else if (format == "env") {
     *env.out << "KUBECONFIG=" << result->kubeconfig_path << "\nPINNIPED_CI_JOB_DIR=" << result->job_dir << "\n";
   } else {
-    auto text = read_file(result->kubeconfig_path);
+    auto text = read_text_file(result->kubeconfig_path, "kubeconfig");
     if (!text) {
       return report(text.error(), env, debug);
     }

@@ -3,8 +3,10 @@
 
 #include "cli/credentials.hpp"
 #include "cli/job_command.hpp"
+#include "files.hpp"
 #include "job_output.hpp"
 
+#include <pinnipedci/encoding.hpp>
 #include <pinnipedci/kubeconfig.hpp>
 #include <pinnipedci/log.hpp>
 #include <pinnipedci/version.hpp>
@@ -74,45 +76,6 @@ Result<bool> boolean_input(const Env& env, std::string_view id, bool default_val
   }
   return fail(ErrorKind::usage,
               "input \"" + std::string(id) + "\" must be true or false, not \"" + value + "\"");
-}
-
-std::string base64(std::string_view in)
-{
-  static constexpr char k_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                 static_cast<unsigned char>(in[i + 2]);
-    out += k_alphabet[(v >> 18) & 63];
-    out += k_alphabet[(v >> 12) & 63];
-    out += k_alphabet[(v >> 6) & 63];
-    out += k_alphabet[v & 63];
-  }
-  if (i + 1 == in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += k_alphabet[(v >> 18) & 63];
-    out += k_alphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += k_alphabet[(v >> 18) & 63];
-    out += k_alphabet[(v >> 12) & 63];
-    out += k_alphabet[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-Result<std::string> read_kubeconfig_file(const std::string& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fail(ErrorKind::usage, "input \"kubeconfig\": could not read " + path + ": no such file or not readable");
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Plain log lines on stdout. Every physical line gets the prefix, so text from a server can never
@@ -282,7 +245,7 @@ Result<JobLoginRequest> build_request(const Inputs& inputs, const std::string& j
 {
   std::vector<std::pair<std::string, std::string>> documents; // (source, yaml)
   for (const auto& path : inputs.kubeconfig_paths) {
-    PCI_TRY_ASSIGN(std::string text, read_kubeconfig_file(path));
+    PCI_TRY_ASSIGN(std::string text, read_text_file(path).map_error([](const Error& e) { return e.with_context("input \"kubeconfig\""); }));
     documents.emplace_back(path, std::move(text));
   }
   if (!inputs.kubeconfig_data.empty()) {
@@ -361,7 +324,7 @@ void Masker::mask_value(const std::string& value)
     }
   }
   // kubeconfigs carry keys and certificates base64-encoded: a different string, its own mask.
-  emit(base64(value));
+  emit(base64_encode(value));
   m_out << std::flush;
 }
 

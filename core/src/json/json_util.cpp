@@ -134,19 +134,13 @@ const rapidjson::Value* get_object(const rapidjson::Value& object, const char* n
 std::vector<std::string> get_string_array(const rapidjson::Value& object, const char* name)
 {
   std::vector<std::string> out;
-  if (!object.IsObject()) {
-    return out;
-  }
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd()) {
-    return out;
-  }
-  if (it->value.IsString()) {
-    out.emplace_back(it->value.GetString(), it->value.GetStringLength());
-  } else if (it->value.IsArray()) {
-    for (const auto& v : it->value.GetArray()) {
-      if (v.IsString()) {
-        out.emplace_back(v.GetString(), v.GetStringLength());
+  const rapidjson::Value* v = member(object, name);
+  if (v != nullptr && v->IsString()) {
+    out.emplace_back(v->GetString(), v->GetStringLength());
+  } else if (v != nullptr && v->IsArray()) {
+    for (const auto& item : v->GetArray()) {
+      if (item.IsString()) {
+        out.emplace_back(item.GetString(), item.GetStringLength());
       }
     }
   }
